@@ -1,0 +1,3 @@
+from dast.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The command line edge: parse options, wire the seams, render events, map errors to exit codes."""

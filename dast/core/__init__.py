@@ -1,0 +1,1 @@
+"""The scan core: orchestrates a scan through the engine and target seams; never prints."""

@@ -1,0 +1,352 @@
+"""One scan, start to finish: target up, engine up, phases within budgets, findings out, all down.
+
+The core talks only to the seams (TargetRuntime, EngineProvider/ZapApi, ScanObserver, Clock);
+which concrete ones is decided at the CLI edge.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from dast import __version__
+from dast.core.clock import Clock, Deadline, SystemClock
+from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
+from dast.core.findings import build_findings
+from dast.core.openapi import import_definition
+from dast.core.polling import poll_until
+from dast.engine import rulepack
+from dast.engine.interface import (
+    EngineCapabilities,
+    EngineProvider,
+    EngineSession,
+    RulePolicy,
+    ScanPolicy,
+    ZapApi,
+    iterate_pages,
+)
+from dast.errors import InfrastructureError
+from dast.models import (
+    EngineInfo,
+    Finding,
+    PhaseOutcome,
+    PhaseResult,
+    ProfileInfo,
+    Risk,
+    RuleInfo,
+    RunRecord,
+    TargetInfo,
+)
+from dast.profiles.model import CATEGORY_IDS, Profile
+from dast.target.interface import RunningTarget, TargetRuntime
+
+CONTEXT_NAME = "dast"
+POLICY_NAME = "dast"
+# Time kept back from the overall budget for collecting alerts and stopping everything.
+COLLECTION_RESERVE_S = 10.0
+STATIC_ASSETS = r"(?i).*\.(?:png|jpe?g|gif|svg|ico|webp|bmp|css|woff2?|ttf|otf|eot|map)(?:\?.*)?$"
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    profile: Profile
+    profile_sha256: str
+    fail_on: Risk | None
+
+
+@dataclass
+class _Run:
+    """Mutable bookkeeping while a scan runs; frozen into a RunRecord at the end."""
+
+    phases: list[PhaseResult] = field(default_factory=list)
+    budgets_hit: list[str] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
+    rules: list[RuleInfo] = field(default_factory=list)
+    engine: EngineInfo = field(default_factory=lambda: EngineInfo(provider="", version="", rule_source=""))
+    target: TargetInfo = field(default_factory=lambda: TargetInfo(url=""))
+    request_count: int = 0
+
+
+def run_scan(
+    request: ScanRequest,
+    target_runtime: TargetRuntime,
+    engine_provider: EngineProvider,
+    observer: ScanObserver,
+    clock: Clock | None = None,
+) -> RunRecord:
+    """Run one scan. Infrastructure failures are caught *after* cleanup and recorded in `error`."""
+    clock = clock or SystemClock()
+    started = _now()
+    overall = Deadline.after(clock, request.profile.max_duration)
+    run = _Run()
+    error = ""
+    try:
+        with contextlib.ExitStack() as stack:
+            target = stack.enter_context(target_runtime.start())
+            run.target = TargetInfo(url=target.host_url, image=target.image, image_digest=target.image_digest)
+            observer.on_event(Notice(f"target ready at {target.host_url}"))
+            session = stack.enter_context(engine_provider.start(target.network))
+            observer.on_event(Notice(f"engine: {session.description}"))
+            _Orchestrator(request.profile, session, target, observer, clock, overall, run).run()
+    except InfrastructureError as err:
+        error = str(err)
+        observer.on_event(Notice(f"scan failed: {error}"))
+    return RunRecord(
+        tool_version=__version__,
+        engine=run.engine,
+        profile=ProfileInfo(name=request.profile.name, sha256=request.profile_sha256),
+        target=run.target,
+        started_at=started,
+        finished_at=_now(),
+        phases=tuple(run.phases),
+        budgets_hit=tuple(run.budgets_hit),
+        request_count=run.request_count,
+        findings=run.findings,
+        rules=tuple(run.rules),
+        fail_on=request.fail_on,
+        error=error,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class _Orchestrator:
+    def __init__(
+        self,
+        profile: Profile,
+        session: EngineSession,
+        target: RunningTarget,
+        observer: ScanObserver,
+        clock: Clock,
+        overall: Deadline,
+        run: _Run,
+    ) -> None:
+        self.profile = profile
+        self.session = session
+        self.api: ZapApi = session.api
+        self.target = target
+        self.url = target.url_for(session.in_network)
+        self.observer = observer
+        self.clock = clock
+        self.overall = overall
+        self.run_state = run
+        self.context_id = ""
+
+    def run(self) -> None:
+        self.api.new_session()
+        caps = self.api.capabilities()
+        self._setup_rules(caps)
+        self.context_id = self.api.create_context(
+            CONTEXT_NAME,
+            include=self.profile.scope.include or [re.escape(self.url) + ".*"],
+            exclude=self.profile.scope.exclude,
+            attack_exclude=[STATIC_ASSETS] if self.profile.scope.exclude_static_assets else [],
+        )
+        # The root goes into the Sites tree first, so every later phase has something to work on.
+        self.api.access_url(self.url)
+        self._spider()
+        self._ajax_spider(caps)
+        self._openapi(caps)
+        self._passive()
+        self._active()
+        self._collect()
+
+    # -- set-up -----------------------------------------------------------------------------
+
+    def _setup_rules(self, caps: EngineCapabilities) -> None:
+        active = self.profile.active.enabled
+        own = rulepack.engine_rules(caps, include_active=active)
+        if rulepack.needs_pack(caps, self.profile.rulepack):
+            loaded = rulepack.load_pack(self.api, caps, self.session.script_dir, include_active=active)
+            source = "engine+rulepack" if rulepack.has_standard_rules(caps) else "rulepack"
+            self.observer.on_event(Notice(f"rule pack loaded: {len(loaded)} rules"))
+            rules = loaded + [r for r in own if r.rule_id not in {x.rule_id for x in loaded}]
+        else:
+            source, rules = "engine", own
+        self.run_state.rules = rules
+        self.run_state.engine = EngineInfo(
+            provider=self.session.provider, version=caps.version, rule_source=source
+        )
+
+    def _budget(self, phase_seconds: float) -> Deadline:
+        reserve_end = Deadline(self.clock, self.overall.at - COLLECTION_RESERVE_S)
+        return Deadline.after(self.clock, phase_seconds).earliest(reserve_end)
+
+    def _record(self, name: str, outcome: PhaseOutcome, started: float, detail: str = "") -> None:
+        result = PhaseResult(
+            name=name, outcome=outcome, duration_s=self.clock.monotonic() - started, detail=detail
+        )
+        self.run_state.phases.append(result)
+        if outcome is PhaseOutcome.CUT_SHORT:
+            self.run_state.budgets_hit.append(name)
+        self.observer.on_event(PhaseFinished(result))
+
+    def _skip(self, name: str, detail: str) -> None:
+        self._record(name, PhaseOutcome.SKIPPED, self.clock.monotonic(), detail)
+
+    def _run_polled(
+        self,
+        name: str,
+        budget_s: float,
+        start: Callable[[], str],
+        progress: Callable[[str], int],
+        stop: Callable[[str], None],
+        found: Callable[[str], int] = lambda _id: 0,
+    ) -> None:
+        """Start a job in ZAP, follow its progress, stop it when its budget runs out."""
+        began = self.clock.monotonic()
+        self.observer.on_event(PhaseStarted(name))
+        deadline = self._budget(budget_s)
+        if deadline.expired():
+            self._record(name, PhaseOutcome.CUT_SHORT, began, "no time left in the overall budget")
+            return
+        job = start()
+        state = {"percent": 0}
+
+        def done() -> bool:
+            state["percent"] = progress(job)
+            return state["percent"] >= 100
+
+        def tick() -> None:
+            self.observer.on_event(
+                PhaseProgress(
+                    name, state["percent"], urls_found=found(job), alerts=self.api.alert_count(self.url)
+                )
+            )
+
+        if poll_until(done, deadline, tick):
+            self._record(name, PhaseOutcome.COMPLETED, began)
+        else:
+            stop(job)
+            self._record(
+                name,
+                PhaseOutcome.CUT_SHORT,
+                began,
+                f"budget of {deadline_span(budget_s, began, deadline)} reached at {state['percent']}%",
+            )
+
+    # -- phases -----------------------------------------------------------------------------
+
+    def _spider(self) -> None:
+        cfg = self.profile.spider
+        if not cfg.enabled:
+            self._skip("spider", "disabled in profile")
+            return
+        self._run_polled(
+            "spider",
+            cfg.max_duration,
+            start=lambda: self.api.start_spider(self.url, CONTEXT_NAME, cfg.max_depth, cfg.max_children),
+            progress=self.api.spider_progress,
+            stop=self.api.stop_spider,
+            found=self.api.spider_urls_found,
+        )
+
+    def _ajax_spider(self, caps: EngineCapabilities) -> None:
+        cfg = self.profile.ajax_spider
+        if not cfg.enabled:
+            self._skip("ajax_spider", "disabled in profile")
+            return
+        if not caps.has_ajax_spider:
+            self._skip("ajax_spider", "skipped: engine lacks AJAX spider")
+            self.observer.on_event(Notice("skipped: engine lacks AJAX spider"))
+            return
+        minutes = max(1, int(cfg.max_duration // 60))
+
+        def start() -> str:
+            self.api.start_ajax_spider(self.url, CONTEXT_NAME, minutes)
+            return "ajax"
+
+        self._run_polled(
+            "ajax_spider",
+            cfg.max_duration,
+            start=start,
+            progress=lambda _job: 0 if self.api.ajax_spider_running() else 100,
+            stop=lambda _job: self.api.stop_ajax_spider(),
+        )
+
+    def _openapi(self, caps: EngineCapabilities) -> None:
+        cfg = self.profile.openapi
+        if not cfg.enabled:
+            self._skip("openapi", "disabled in profile")
+            return
+        began = self.clock.monotonic()
+        self.observer.on_event(PhaseStarted("openapi"))
+        summary = import_definition(
+            self.api,
+            caps,
+            source_url=cfg.url,
+            source_file=cfg.file,
+            host_url=self.target.host_url,
+            scan_url=self.url,
+            override_server=cfg.override_server,
+            context_id=self.context_id,
+            deadline=self._budget(self.profile.spider.max_duration),
+        )
+        outcome = PhaseOutcome.CUT_SHORT if summary.cut_short else PhaseOutcome.COMPLETED
+        self._record("openapi", outcome, began, summary.detail)
+
+    def _passive(self) -> None:
+        began = self.clock.monotonic()
+        self.observer.on_event(PhaseStarted("passive"))
+        deadline = self._budget(self.profile.passive.max_duration)
+        state = {"left": 0}
+
+        def drained() -> bool:
+            state["left"] = self.api.passive_queue()
+            return state["left"] == 0
+
+        def tick() -> None:
+            self.observer.on_event(
+                PhaseProgress("passive", 0, urls_found=state["left"], alerts=self.api.alert_count(self.url))
+            )
+
+        if poll_until(drained, deadline, tick):
+            self._record("passive", PhaseOutcome.COMPLETED, began)
+        else:
+            self._record(
+                "passive", PhaseOutcome.CUT_SHORT, began, f"{state['left']} records not passively scanned"
+            )
+
+    def _active(self) -> None:
+        cfg = self.profile.active
+        if not cfg.enabled:
+            self._skip("active", "disabled in profile")
+            return
+        policy = ScanPolicy(
+            name=POLICY_NAME,
+            default_strength=cfg.strength,
+            default_threshold=cfg.threshold,
+            category_strength={CATEGORY_IDS[c]: s.strength for c, s in cfg.categories.items() if s.strength},
+            category_threshold={
+                CATEGORY_IDS[c]: s.threshold for c, s in cfg.categories.items() if s.threshold
+            },
+            rules=[RulePolicy(r.id, r.enabled, r.strength, r.threshold) for r in cfg.rules],
+            max_rule_duration_min=int(-(-cfg.max_rule_duration // 60)) if cfg.max_rule_duration else 0,
+        )
+        self.api.apply_policy(policy)
+        self._run_polled(
+            "active",
+            cfg.max_duration,
+            start=lambda: self.api.start_active_scan(self.url, self.context_id, POLICY_NAME),
+            progress=self.api.active_progress,
+            stop=self.api.stop_active_scan,
+        )
+
+    def _collect(self) -> None:
+        began = self.clock.monotonic()
+        self.observer.on_event(PhaseStarted("alerts"))
+        alerts = list(iterate_pages(self.api, self.url))
+        self.run_state.findings = build_findings(alerts, exclude=self.profile.scope.exclude)
+        self.run_state.request_count = self.api.message_count(self.url)
+        self._record("alerts", PhaseOutcome.COMPLETED, began, f"{len(alerts)} alerts")
+
+
+def deadline_span(budget_s: float, began: float, deadline: Deadline) -> str:
+    """How long the phase actually had: its own budget, or less when the overall budget was tighter."""
+    allowed = min(budget_s, deadline.at - began)
+    return f"{allowed:.0f} s"

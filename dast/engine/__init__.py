@@ -1,0 +1,1 @@
+"""ZAP engine providers: local process, container, remote; and the engine installer."""

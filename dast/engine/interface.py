@@ -1,0 +1,174 @@
+"""The ZAP engine seam.
+
+`ZapApi` is everything the core asks of a ZAP instance, in the core's words; `ZaproxyApi`
+(zap_api.py) implements it over the `zaproxy` client and tests implement it with canned answers.
+`EngineProvider` brings a ZAP instance up and always takes it down (local process, container,
+or an already running remote one).
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ScannerInfo:
+    scanner_id: str
+    name: str
+    enabled: bool
+    category: str = ""  # ZAP's policy/category id for active scanners
+
+
+@dataclass(frozen=True)
+class EngineCapabilities:
+    """What this engine offers, detected through its API rather than assumed from a version."""
+
+    version: str
+    active_scanners: tuple[ScannerInfo, ...]
+    passive_scanners: tuple[ScannerInfo, ...]
+    script_engines: tuple[str, ...]
+    has_ajax_spider: bool
+    has_openapi: bool
+
+    def has_active(self, scanner_id: str) -> bool:
+        return any(s.scanner_id == scanner_id for s in self.active_scanners)
+
+
+@dataclass(frozen=True)
+class RulePolicy:
+    """Per-rule setting of an active-scan policy; None leaves ZAP's default."""
+
+    rule_id: str
+    enabled: bool = True
+    strength: str | None = None  # LOW | MEDIUM | HIGH | INSANE
+    threshold: str | None = None  # OFF | LOW | MEDIUM | HIGH
+
+
+@dataclass(frozen=True)
+class ScanPolicy:
+    name: str
+    default_strength: str = "MEDIUM"
+    default_threshold: str = "MEDIUM"
+    category_strength: Mapping[str, str] = field(default_factory=dict)  # category id -> strength
+    category_threshold: Mapping[str, str] = field(default_factory=dict)
+    rules: Sequence[RulePolicy] = ()
+    max_rule_duration_min: int = 0  # 0: unlimited (ZAP's granularity is minutes)
+
+
+class ZapApi(abc.ABC):
+    """The operations the core needs from a ZAP instance."""
+
+    @abc.abstractmethod
+    def capabilities(self) -> EngineCapabilities: ...
+
+    @abc.abstractmethod
+    def new_session(self) -> None: ...
+
+    @abc.abstractmethod
+    def create_context(
+        self, name: str, include: Sequence[str], exclude: Sequence[str], attack_exclude: Sequence[str]
+    ) -> str:
+        """Create a context; `exclude` is never requested, `attack_exclude` never attacked. Returns its id."""
+
+    @abc.abstractmethod
+    def access_url(self, url: str) -> None: ...
+
+    @abc.abstractmethod
+    def send_request(self, raw_request: str) -> None:
+        """Send one raw HTTP request through ZAP so it lands in the Sites tree (API imports)."""
+
+    @abc.abstractmethod
+    def start_spider(self, url: str, context_name: str, max_depth: int, max_children: int) -> str: ...
+
+    @abc.abstractmethod
+    def spider_progress(self, scan_id: str) -> int: ...
+
+    @abc.abstractmethod
+    def spider_urls_found(self, scan_id: str) -> int: ...
+
+    @abc.abstractmethod
+    def stop_spider(self, scan_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def start_ajax_spider(self, url: str, context_name: str, max_duration_min: int) -> None: ...
+
+    @abc.abstractmethod
+    def ajax_spider_running(self) -> bool: ...
+
+    @abc.abstractmethod
+    def stop_ajax_spider(self) -> None: ...
+
+    @abc.abstractmethod
+    def import_openapi(self, source: str, is_url: bool, target_url: str, context_id: str) -> list[str]:
+        """Import a definition with the engine's own importer; returns its warnings."""
+
+    @abc.abstractmethod
+    def passive_queue(self) -> int:
+        """Records still waiting for the passive scanner."""
+
+    @abc.abstractmethod
+    def apply_policy(self, policy: ScanPolicy) -> None: ...
+
+    @abc.abstractmethod
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str: ...
+
+    @abc.abstractmethod
+    def active_progress(self, scan_id: str) -> int: ...
+
+    @abc.abstractmethod
+    def stop_active_scan(self, scan_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def alerts(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]: ...
+
+    @abc.abstractmethod
+    def alert_count(self, base_url: str) -> int: ...
+
+    @abc.abstractmethod
+    def message_count(self, base_url: str) -> int: ...
+
+    @abc.abstractmethod
+    def message_urls(self, base_url: str) -> list[str]:
+        """URLs of every message ZAP sent or recorded under base_url (scope checks)."""
+
+    @abc.abstractmethod
+    def load_script(self, name: str, script_type: str, engine: str, path: str) -> None: ...
+
+    @abc.abstractmethod
+    def shutdown(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class EngineSession:
+    """A running ZAP: how to talk to it and where it sits on the network."""
+
+    api: ZapApi
+    provider: str
+    in_network: bool  # True: it reaches the target by its container network name
+    script_dir: str  # where the rule pack's files are, as a path on the ZAP host
+    description: str
+
+
+class EngineProvider(abc.ABC):
+    """Brings a ZAP instance up for one scan and always takes it down again."""
+
+    name: str
+
+    @abc.abstractmethod
+    def start(self, network: str | None) -> contextlib.AbstractContextManager[EngineSession]:
+        """network: the container network the target is on, when there is one."""
+
+    @abc.abstractmethod
+    def availability(self) -> str | None:
+        """None when this provider can serve here, else one line saying why not."""
+
+
+def iterate_pages(api: ZapApi, base_url: str, page_size: int = 500) -> Iterator[Mapping[str, Any]]:
+    """All alerts under base_url, fetched in bounded pages."""
+    total = api.alert_count(base_url)
+    for start in range(0, total, page_size):
+        yield from api.alerts(base_url, start, page_size)

@@ -1,0 +1,100 @@
+// dast rule pack - active rule 40018: SQL Injection (error based and boolean based).
+// ZAP active script (Nashorn): scan(as, msg, param, value). Alerts carry pluginId 40018.
+// Bounded: at most 7 requests per parameter, redirects are never followed.
+var RULE = {
+  id: 40018,
+  name: "SQL Injection",
+  risk: 3, confidence: 2, cwe: 89, wasc: 19,
+  description: "SQL injection may be possible: the parameter's value is placed into a database query without proper handling, so an attacker can change the query's meaning.",
+  solution: "Do not trust client side input. Use parameterized queries (prepared statements) for all database access and never build SQL by concatenating strings with user input. Apply least privilege to the database account and do not show database error messages to users.",
+  reference: "https://cheatsheetseries.owasp.org/cheatsheets/SQL_Injection_Prevention_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/89.html"
+};
+// Database error messages (literal, case-sensitive) that a syntax error can leak.
+var DB_ERRORS = [
+  "sqlite3.OperationalError", "SQLITE_ERROR", "unrecognized token:", "SQLite3::", "SQLiteException",
+  "You have an error in your SQL syntax", "supplied argument is not a valid MySQL", "com.mysql.jdbc",
+  "PostgreSQL query failed", "org.postgresql.util.PSQLException", "pg_query(): ",
+  "unterminated quoted string at or near", "syntax error at or near",
+  "ORA-00933", "ORA-01756", "ORA-00921", "Oracle error",
+  "Unclosed quotation mark after the character string", "Microsoft OLE DB Provider for SQL Server",
+  "[Microsoft][ODBC SQL Server Driver]", "SQLServerException", "Incorrect syntax near",
+  "java.sql.SQLException", "java.sql.SQLSyntaxErrorException", "SQLSTATE["
+];
+
+function send(as, msg, param, payload) {
+  var m = msg.cloneRequest();
+  as.setParam(m, param, payload);
+  try {
+    as.sendAndReceive(m, false, false);
+  } catch (e) {
+    return null;
+  }
+  return m;
+}
+
+function body(m, strip) {
+  var b = String(m.getResponseBody().toString());
+  for (var i = 0; i < strip.length; i++) {
+    if (strip[i].length > 0) b = b.split(strip[i]).join("");
+  }
+  return b;
+}
+
+function raise(as, m, param, attack, evidence, other) {
+  as.newAlert()
+    .setPluginId(RULE.id).setName(RULE.name)
+    .setRisk(RULE.risk).setConfidence(RULE.confidence)
+    .setDescription(RULE.description).setSolution(RULE.solution).setReference(RULE.reference)
+    .setCweId(RULE.cwe).setWascId(RULE.wasc)
+    .setParam(param).setAttack(attack).setEvidence(evidence).setOtherInfo(other)
+    .setMessage(m)
+    .raise();
+}
+
+function scan(as, msg, param, value) {
+  if (as.isStop()) return;
+  value = value == null ? "" : String(value);
+  // Baseline: the unmodified request.
+  var orig = send(as, msg, param, value);
+  if (orig == null) return;
+  var origBody = body(orig, [value]);
+
+  // 1. Error based: break the quoting and look for a new database error message.
+  var errPayloads = [value + "'", value + "\""];
+  for (var i = 0; i < errPayloads.length; i++) {
+    if (as.isStop()) return;
+    var m = send(as, msg, param, errPayloads[i]);
+    if (m == null) continue;
+    var b = String(m.getResponseBody().toString());
+    for (var j = 0; j < DB_ERRORS.length; j++) {
+      if (b.indexOf(DB_ERRORS[j]) >= 0 && origBody.indexOf(DB_ERRORS[j]) < 0) {
+        raise(as, m, param, errPayloads[i], DB_ERRORS[j],
+              "The response to the attack contained a database error message that the original response did not.");
+        return;
+      }
+    }
+  }
+
+  // 2. Boolean based: an always-true condition keeps the original page, an always-false one changes it.
+  var pairs = [];
+  if (/^-?\d+$/.test(value)) pairs.push([value + " AND 1=1", value + " AND 1=2"]);
+  pairs.push([value + "' AND '1'='1", value + "' AND '1'='2"]);
+  for (var p = 0; p < pairs.length; p++) {
+    if (as.isStop()) return;
+    var t = send(as, msg, param, pairs[p][0]);
+    if (t == null) continue;
+    var tb = body(t, [pairs[p][0], value]);
+    if (t.getResponseHeader().getStatusCode() != orig.getResponseHeader().getStatusCode() || tb != origBody) continue;
+    var f = send(as, msg, param, pairs[p][1]);
+    if (f == null) continue;
+    var fb = body(f, [pairs[p][1], value]);
+    if (fb == origBody) continue;
+    // Confirm the page is stable: a repeat of the original must give the same page.
+    var again = send(as, msg, param, value);
+    if (again == null || body(again, [value]) != origBody) return;
+    raise(as, t, param, pairs[p][0], "",
+          "The page results were successfully manipulated using the boolean conditions [" + pairs[p][0] +
+          "] and [" + pairs[p][1] + "]: the true condition returned the original page, the false condition a different one.");
+    return;
+  }
+}

@@ -1,0 +1,76 @@
+// dast rule pack - passive rule 10054: Cookie without SameSite Attribute.
+// ZAP passive script (Nashorn): scan(ps, msg, src). Alerts carry pluginId 10054.
+var RULE = {
+  id: 10054,
+  name: "Cookie without SameSite Attribute",
+  risk: 1, confidence: 2, cwe: 1275, wasc: 13,
+  description: "A cookie has been set without the SameSite attribute, which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks.",
+  solution: "Ensure that the SameSite attribute is set to either 'lax' or ideally 'strict' for all cookies.",
+  reference: "https://tools.ietf.org/html/draft-ietf-httpbis-cookie-same-site"
+};
+var HTTPS_ONLY = false;
+
+// Parse one Set-Cookie header value into {name, value, attrs: {lowercased name: value}}.
+function parseSetCookie(header) {
+  var parts = String(header).split(";");
+  var first = parts[0];
+  var eq = first.indexOf("=");
+  var cookie = {
+    name: (eq >= 0 ? first.substring(0, eq) : first).trim(),
+    value: (eq >= 0 ? first.substring(eq + 1) : "").trim(),
+    attrs: {}
+  };
+  for (var i = 1; i < parts.length; i++) {
+    var p = parts[i];
+    var e = p.indexOf("=");
+    var k = (e >= 0 ? p.substring(0, e) : p).trim().toLowerCase();
+    if (k.length > 0) cookie.attrs[k] = (e >= 0 ? p.substring(e + 1) : "").trim();
+  }
+  return cookie;
+}
+
+// A cookie being deleted (empty value, Max-Age<=0 or Expires in the past) is not reported.
+function isDeletion(cookie) {
+  if (cookie.value.length == 0) return true;
+  if (cookie.attrs["max-age"] !== undefined && parseInt(cookie.attrs["max-age"], 10) <= 0) return true;
+  if (cookie.attrs["expires"] !== undefined) {
+    var t = Date.parse(cookie.attrs["expires"].replace(/-/g, " "));
+    if (!isNaN(t) && t < Date.now()) return true;
+  }
+  return false;
+}
+
+function scan(ps, msg, src) {
+  if (HTTPS_ONLY && !msg.getRequestHeader().isSecure()) return;
+  var headers = msg.getResponseHeader().getHeaderValues("Set-Cookie");
+  for (var i = 0; i < headers.size(); i++) {
+    var header = String(headers.get(i));
+    var cookie = parseSetCookie(header);
+    if (cookie.name.length == 0 || isDeletion(cookie)) continue;
+    var problem = check(cookie);
+    if (problem == null) continue;
+    ps.newAlert()
+      .setPluginId(RULE.id).setName(problem.name || RULE.name)
+      .setRisk(RULE.risk).setConfidence(RULE.confidence)
+      .setDescription(problem.description || RULE.description)
+      .setSolution(RULE.solution).setReference(RULE.reference)
+      .setCweId(RULE.cwe).setWascId(RULE.wasc)
+      .setParam(cookie.name).setEvidence(header)
+      .setMessage(msg)
+      .raise();
+  }
+}
+
+// Returns null when the cookie is fine, else {} (or {name, description}) describing the problem.
+function check(cookie) {
+  var v = cookie.attrs["samesite"];
+  if (v === undefined) return {};
+  v = v.toLowerCase();
+  if (v == "strict" || v == "lax") return null;
+  if (v == "none") {
+    return { name: "Cookie with SameSite Attribute None",
+             description: "A cookie has been set with its SameSite attribute set to \"none\", which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks." };
+  }
+  return { name: "Cookie with Invalid SameSite Attribute",
+           description: "A cookie has been set with an invalid SameSite attribute value, which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks." };
+}

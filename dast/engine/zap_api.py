@@ -1,0 +1,308 @@
+"""`ZapApi` over the PyPI `zaproxy` client.
+
+The client has no request timeout and turns ZAP's error answers into ordinary return values,
+so `_BoundedZap` overrides its single transport method: every call gets a timeout, keeps
+the API key in a header (never in a URL or a message) and raises `ZapCallError` on an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import requests
+from zapv2 import ZAPv2
+
+from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, ZapApi
+from dast.errors import EngineError
+from dast.redact import redact
+
+VIEW_ATTEMPTS = 4
+# Codes with which ZAP says "no such component or operation here".
+_ABSENT_CODES = {"no_implementor", "bad_component", "bad_view", "bad_action", "bad_type"}
+
+
+class ZapCallError(EngineError):
+    def __init__(self, path: str, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(redact(f"ZAP API {path} failed: {code}: {message}"[:500]))
+
+
+class _BoundedZap(ZAPv2):  # type: ignore[misc]
+    def __init__(self, api_url: str, api_key: str, timeout_s: float) -> None:
+        proxy = api_url.rstrip("/")
+        super().__init__(proxies={"http": proxy, "https": proxy}, apikey=None)
+        self._proxy = proxy
+        self._timeout_s = timeout_s
+        self._api_key = api_key
+
+    def _request_api(
+        self, url: str, query: Any = None, method: str = "GET", body: Any = None
+    ) -> requests.Response:
+        if not url.startswith("http://zap/"):
+            raise ValueError("refusing to send the API key to a non-API URL")
+        path = url.removeprefix("http://zap/")
+        # Views change nothing, so they may be retried: ZAP drops connections for a moment
+        # around some actions (newSession restarts its proxy listener).
+        attempts = VIEW_ATTEMPTS if "/view/" in path else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                # A session per call, as the zaproxy client does: ZAP 2.11 drops reused
+                # connections (measured: ~20% of back-to-back calls on one session failed).
+                with requests.Session() as session:
+                    session.headers["X-ZAP-API-Key"] = self._api_key
+                    # The API is on loopback or a private network; a corporate proxy must not see it.
+                    session.trust_env = False
+                    response = session.request(
+                        method,
+                        url,
+                        params=query,
+                        data=body,
+                        proxies={"http": self._proxy},
+                        timeout=self._timeout_s,
+                    )
+                break
+            except requests.Timeout:
+                raise EngineError(f"ZAP API {path} did not answer within {self._timeout_s:.0f} s") from None
+            except requests.ConnectionError:
+                if attempt == attempts:
+                    raise EngineError(f"ZAP API {path}: the engine is not reachable (did it exit?)") from None
+                time.sleep(0.2 * attempt)
+        if response.status_code >= 400:
+            code, message = _error_of(response)
+            raise ZapCallError(path, code, message)
+        return response
+
+    def close(self) -> None:
+        """Nothing is held open between calls."""
+
+
+def _error_of(response: requests.Response) -> tuple[str, str]:
+    try:
+        data = response.json()
+    except ValueError:
+        return str(response.status_code), response.text[:200]
+    if isinstance(data, dict):
+        return str(data.get("code", response.status_code)), str(data.get("message", ""))
+    return str(response.status_code), ""
+
+
+class ZaproxyApi(ZapApi):
+    def __init__(self, api_url: str, api_key: str, timeout_s: float = 60.0) -> None:
+        self._zap = _BoundedZap(api_url, api_key, timeout_s)
+
+    # -- discovery ---------------------------------------------------------------------------
+
+    def version(self) -> str:
+        return str(self._zap.core.version)
+
+    def capabilities(self) -> EngineCapabilities:
+        return EngineCapabilities(
+            version=self.version(),
+            active_scanners=tuple(
+                ScannerInfo(
+                    scanner_id=str(s["id"]),
+                    name=str(s["name"]),
+                    enabled=str(s.get("enabled", "true")).lower() == "true",
+                    category=str(s.get("policyId", "")),
+                )
+                for s in self._zap.ascan.scanners()
+            ),
+            passive_scanners=tuple(
+                ScannerInfo(
+                    scanner_id=str(s["id"]),
+                    name=str(s["name"]),
+                    enabled=str(s.get("enabled", "true")).lower() == "true",
+                )
+                for s in self._zap.pscan.scanners
+            ),
+            script_engines=tuple(str(e) for e in self._probe(lambda: self._zap.script.list_engines) or ()),
+            has_ajax_spider=self._probe(lambda: self._zap.ajaxSpider.status) is not None,
+            has_openapi=self._has_operation("openapi/action/importUrl/"),
+        )
+
+    def _probe(self, call: Any) -> Any:
+        try:
+            return call()
+        except ZapCallError as err:
+            if err.code in _ABSENT_CODES:
+                return None
+            raise
+
+    def _has_operation(self, path: str) -> bool:
+        # Calling an action without its parameters is harmless: ZAP answers missing_parameter
+        # when the operation exists and no_implementor / bad_action when it does not.
+        try:
+            self._zap._request(self._zap.base + path, {})
+        except ZapCallError as err:
+            return err.code not in _ABSENT_CODES
+        return True
+
+    # -- session and scope -----------------------------------------------------------------
+
+    def new_session(self) -> None:
+        self._zap.core.new_session(overwrite="true")
+
+    def create_context(
+        self, name: str, include: Sequence[str], exclude: Sequence[str], attack_exclude: Sequence[str]
+    ) -> str:
+        context_id = str(self._zap.context.new_context(name))
+        for regex in include:
+            self._zap.context.include_in_context(name, regex)
+        for regex in exclude:
+            self._zap.context.exclude_from_context(name, regex)
+            # The spider and the active scanner each keep their own exclude lists;
+            # setting them as well keeps excluded URLs from ever being requested.
+            self._zap.spider.exclude_from_scan(regex)
+            self._zap.ascan.exclude_from_scan(regex)
+        for regex in attack_exclude:
+            self._zap.ascan.exclude_from_scan(regex)
+        return context_id
+
+    def access_url(self, url: str) -> None:
+        self._zap.core.access_url(url, followredirects="false")
+
+    def send_request(self, raw_request: str) -> None:
+        self._zap.core.send_request(raw_request, followredirects="false")
+
+    # -- spiders --------------------------------------------------------------------------
+
+    def start_spider(self, url: str, context_name: str, max_depth: int, max_children: int) -> str:
+        self._zap.spider.set_option_max_depth(max_depth)
+        # The spider's own duration cap is whole minutes; ours is enforced by polling instead.
+        self._zap.spider.set_option_max_duration(0)
+        return str(
+            self._zap.spider.scan(
+                url, maxchildren=max_children, recurse="true", contextname=context_name, subtreeonly="true"
+            )
+        )
+
+    def spider_progress(self, scan_id: str) -> int:
+        return _percent(self._zap.spider.status(scan_id))
+
+    def spider_urls_found(self, scan_id: str) -> int:
+        return len(self._zap.spider.results(scan_id))
+
+    def stop_spider(self, scan_id: str) -> None:
+        self._zap.spider.stop(scan_id)
+
+    def start_ajax_spider(self, url: str, context_name: str, max_duration_min: int) -> None:
+        self._zap.ajaxSpider.set_option_max_duration(max_duration_min)
+        self._zap.ajaxSpider.scan(url, inscope="true", contextname=context_name, subtreeonly="true")
+
+    def ajax_spider_running(self) -> bool:
+        return str(self._zap.ajaxSpider.status).lower() == "running"
+
+    def stop_ajax_spider(self) -> None:
+        self._zap.ajaxSpider.stop()
+
+    def import_openapi(self, source: str, is_url: bool, target_url: str, context_id: str) -> list[str]:
+        if is_url:
+            result = self._zap.openapi.import_url(source, hostoverride=target_url, contextid=context_id)
+        else:
+            result = self._zap.openapi.import_file(source, target=target_url, contextid=context_id)
+        return [str(w) for w in result] if isinstance(result, list) else []
+
+    # -- passive and active scanning --------------------------------------------------------
+
+    def passive_queue(self) -> int:
+        return int(self._zap.pscan.records_to_scan)
+
+    def apply_policy(self, policy: ScanPolicy) -> None:
+        name = policy.name
+        if name in (self._zap.ascan.scan_policy_names or []):
+            self._zap.ascan.remove_scan_policy(name)
+        self._zap.ascan.add_scan_policy(
+            name, alertthreshold=policy.default_threshold, attackstrength=policy.default_strength
+        )
+        for category, strength in policy.category_strength.items():
+            self._zap.ascan.set_policy_attack_strength(category, strength, scanpolicyname=name)
+        for category, threshold in policy.category_threshold.items():
+            self._zap.ascan.set_policy_alert_threshold(category, threshold, scanpolicyname=name)
+        known = {str(s["id"]) for s in self._zap.ascan.scanners(scanpolicyname=name)}
+        for rule in policy.rules:
+            if rule.rule_id not in known:
+                continue  # a rule this engine lacks; the core reports it, ZAP would only error
+            if not rule.enabled:
+                self._zap.ascan.disable_scanners(rule.rule_id, scanpolicyname=name)
+                continue
+            self._zap.ascan.enable_scanners(rule.rule_id, scanpolicyname=name)
+            if rule.strength:
+                self._zap.ascan.set_scanner_attack_strength(rule.rule_id, rule.strength, scanpolicyname=name)
+            if rule.threshold:
+                self._zap.ascan.set_scanner_alert_threshold(rule.rule_id, rule.threshold, scanpolicyname=name)
+        self._zap.ascan.set_option_max_rule_duration_in_mins(policy.max_rule_duration_min)
+
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str:
+        return str(
+            self._zap.ascan.scan(
+                url, recurse="true", inscopeonly="true", scanpolicyname=policy_name, contextid=context_id
+            )
+        )
+
+    def active_progress(self, scan_id: str) -> int:
+        return _percent(self._zap.ascan.status(scan_id))
+
+    def stop_active_scan(self, scan_id: str) -> None:
+        self._zap.ascan.stop(scan_id)
+
+    # -- results ---------------------------------------------------------------------------
+
+    def alerts(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
+        return list(self._zap.core.alerts(baseurl=base_url, start=start, count=count))
+
+    def alert_count(self, base_url: str) -> int:
+        return int(self._zap.core.number_of_alerts(baseurl=base_url))
+
+    def message_count(self, base_url: str) -> int:
+        return int(self._zap.core.number_of_messages(baseurl=base_url))
+
+    def message_urls(self, base_url: str) -> list[str]:
+        urls: list[str] = []
+        total = self.message_count(base_url)
+        for start in range(0, total, 500):
+            for message in self._zap.core.messages(baseurl=base_url, start=start, count=500):
+                header = str(message.get("requestHeader", ""))
+                first_line = header.split("\r\n", 1)[0].split(" ")
+                if len(first_line) >= 2:
+                    urls.append(first_line[1])
+        return urls
+
+    def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
+        self._zap.script.load(name, script_type, engine, path)
+
+    def shutdown(self) -> None:
+        self._zap.core.shutdown()
+
+    def close(self) -> None:
+        self._zap.close()
+
+
+def _percent(value: object) -> int:
+    try:
+        return max(0, min(100, int(str(value))))
+    except ValueError:
+        # ZAP answers e.g. "Does Not Exist" for a scan id it dropped; treat it as finished.
+        return 100
+
+
+def wait_until_answering(api: ZaproxyApi, timeout_s: float, alive: Any) -> str:
+    """Poll core.version with a growing interval until it answers; returns the version.
+
+    `alive()` returns None while the engine process lives, else a reason it died.
+    """
+    deadline = time.monotonic() + timeout_s
+    interval = 0.1
+    last_error = "no answer"
+    while time.monotonic() < deadline:
+        reason = alive()
+        if reason is not None:
+            raise EngineError(reason)
+        try:
+            return api.version()
+        except EngineError as err:
+            last_error = str(err)
+        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
+        interval = min(interval * 1.5, 1.0)
+    raise EngineError(f"ZAP did not answer within {timeout_s:.0f} s ({last_error})")

@@ -1,0 +1,147 @@
+"""Scan profiles: what a security engineer configures once and a pipeline runs every night."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+_DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
+
+
+def parse_duration(value: object) -> float:
+    """`90` / `90s` / `5m` / `1h30m` -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 90s, 5m or 1h30m")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match and any(match.groups()):
+            hours, minutes, seconds = (int(g or 0) for g in match.groups())
+            return float(hours * 3600 + minutes * 60 + seconds)
+    raise ValueError(f"expected a duration such as 90s, 5m or 1h30m, got {value!r}")
+
+
+def _check_regex(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a regular expression string")
+    try:
+        re.compile(value)
+    except re.error as err:
+        raise ValueError(f"invalid regular expression {value!r}: {err}") from None
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Regex = Annotated[str, BeforeValidator(_check_regex)]
+Strength = Literal["LOW", "MEDIUM", "HIGH", "INSANE"]
+Threshold = Literal["OFF", "LOW", "MEDIUM", "HIGH"]
+
+# ZAP's active-scan categories (policy ids), by the names users see in ZAP's policy dialog.
+CATEGORY_IDS = {
+    "information_gathering": "0",
+    "client_browser": "1",
+    "server_security": "2",
+    "miscellaneous": "3",
+    "injection": "4",
+}
+Category = Literal["information_gathering", "client_browser", "server_security", "miscellaneous", "injection"]
+
+
+def _upper(value: object) -> object:
+    return value.upper() if isinstance(value, str) else value
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scope(_Section):
+    include: list[Regex] = Field(
+        default_factory=list, description="URL regexes in scope; default: the target"
+    )
+    exclude: list[Regex] = Field(default_factory=list, description="URL regexes never requested or reported")
+    exclude_static_assets: bool = False
+
+
+class Spider(_Section):
+    enabled: bool = True
+    max_duration: Duration = 120.0
+    max_depth: int = Field(default=5, ge=0, le=100)
+    max_children: int = Field(default=0, ge=0, description="0: no limit")
+
+
+class AjaxSpider(_Section):
+    enabled: bool = False
+    max_duration: Duration = 120.0
+
+
+class OpenApi(_Section):
+    enabled: bool = False
+    url: str | None = None  # absolute, or a path relative to the target
+    file: str | None = None
+    override_server: bool = True  # send requests to the target, whatever server the definition names
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OpenApi:
+        if self.enabled and not (self.url or self.file):
+            raise ValueError("openapi is enabled but neither url nor file is set")
+        if self.url and self.file:
+            raise ValueError("give openapi.url or openapi.file, not both")
+        return self
+
+
+class Passive(_Section):
+    max_duration: Duration = 120.0
+
+
+class ActiveRule(_Section):
+    id: str = Field(pattern=r"^\d+$", description="ZAP scan rule id")
+    enabled: bool = True
+    strength: Annotated[Strength | None, BeforeValidator(_upper)] = None
+    threshold: Annotated[Threshold | None, BeforeValidator(_upper)] = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id_as_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class CategorySetting(_Section):
+    strength: Annotated[Strength | None, BeforeValidator(_upper)] = None
+    threshold: Annotated[Threshold | None, BeforeValidator(_upper)] = None
+
+
+class Active(_Section):
+    enabled: bool = False
+    max_duration: Duration = 600.0
+    max_rule_duration: Duration = 0.0  # 0: no per-rule limit
+    strength: Annotated[Strength, BeforeValidator(_upper)] = "MEDIUM"
+    threshold: Annotated[Threshold, BeforeValidator(_upper)] = "MEDIUM"
+    categories: dict[Category, CategorySetting] = Field(default_factory=dict)
+    rules: list[ActiveRule] = Field(default_factory=list)
+
+
+class Profile(_Section):
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    extends: str | None = None
+    max_duration: Duration = 1800.0
+    rulepack: Literal["auto", "always", "never"] = "auto"
+    scope: Scope = Field(default_factory=Scope)
+    spider: Spider = Field(default_factory=Spider)
+    ajax_spider: AjaxSpider = Field(default_factory=AjaxSpider)
+    openapi: OpenApi = Field(default_factory=OpenApi)
+    passive: Passive = Field(default_factory=Passive)
+    active: Active = Field(default_factory=Active)
+
+    @field_validator("max_duration")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("max_duration must be more than 0 s")
+        return value

@@ -1,0 +1,111 @@
+"""Self-contained HTML report: inline CSS, no scripts, nothing fetched when the page opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+
+from dast.gate import evaluate, fails_gate
+from dast.models import Finding, PhaseOutcome, Risk, RunRecord
+from dast.report.interface import OutputFormat, RenderOptions, Reporter
+from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
+from dast.resources import templates_dir
+
+TEMPLATE = "report.html.j2"
+
+
+@dataclass(frozen=True)
+class Reference:
+    text: str
+    href: str | None  # None: not http(s), shown as plain text, never a link
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding: Finding
+    anchor: str
+    css: str  # risk-high, risk-medium, ...
+    fails_gate: bool
+    cwe_url: str | None
+    references: tuple[Reference, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    risk: Risk
+    css: str
+    findings: int
+    instances: int
+    width: float  # percent of the widest bar
+
+
+def make_environment(options: RenderOptions) -> jinja2.Environment:
+    """Team templates first, ours second, so a team can override single files."""
+    loaders: list[jinja2.BaseLoader] = []
+    if options.template_dir is not None:
+        loaders.append(jinja2.FileSystemLoader(options.template_dir))
+    loaders.append(jinja2.FileSystemLoader(templates_dir()))
+    # autoescape=True for every template, whatever its suffix: scan data is hostile.
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["duration"] = format_duration
+    return env
+
+
+def format_duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
+def risk_css(risk: Risk) -> str:
+    return f"risk-{risk.name.lower()}"
+
+
+class HtmlReporter(Reporter):
+    format = OutputFormat.HTML
+
+    def __init__(self, options: RenderOptions | None = None) -> None:
+        self._env = make_environment(options or RenderOptions())
+
+    def render(self, record: RunRecord) -> bytes:
+        record = sanitize_record(record)
+        template = self._env.get_template(TEMPLATE)
+        return template.render(self.context(record)).encode("utf-8")
+
+    @staticmethod
+    def context(record: RunRecord) -> dict[str, Any]:
+        findings = [
+            FindingView(
+                finding=f,
+                anchor=f"finding-{n}",
+                css=risk_css(f.risk),
+                fails_gate=fails_gate(f, record.fail_on),
+                cwe_url=cwe_url(f.cwe_id) if f.cwe_id > 0 else None,
+                references=tuple(Reference(r, safe_link(r)) for r in f.references),
+            )
+            for n, f in enumerate(by_severity(record.findings), 1)
+        ]
+        counts = {risk: [f for f in record.findings if f.risk == risk] for risk in sorted(Risk, reverse=True)}
+        widest = max((len(fs) for fs in counts.values()), default=0) or 1
+        bars = [
+            Bar(risk, risk_css(risk), len(fs), sum(len(f.instances) for f in fs), 100.0 * len(fs) / widest)
+            for risk, fs in counts.items()
+        ]
+        return {
+            "record": record,
+            "verdict": evaluate(record),
+            "fail_on": record.fail_on.label if record.fail_on is not None else "never",
+            "findings": findings,
+            "bars": bars,
+            "cut_short": {PhaseOutcome.CUT_SHORT, PhaseOutcome.FAILED},
+        }

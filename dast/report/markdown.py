@@ -1,0 +1,75 @@
+"""A short Markdown summary for CI job summaries and merge-request comments."""
+
+from __future__ import annotations
+
+from dast.gate import evaluate
+from dast.models import PhaseOutcome, Risk, RunRecord
+from dast.report.interface import OutputFormat, Reporter
+from dast.report.sanitize import by_severity, sanitize_record
+
+TOP_FINDINGS = 15
+CELL_LIMIT = 120
+
+_ICONS = {Risk.HIGH: "🔴", Risk.MEDIUM: "🟠", Risk.LOW: "🟡", Risk.INFO: "🔵"}
+
+
+def escape(text: str) -> str:
+    """Scan data as literal Markdown text: no HTML, code spans, links, emphasis or pipes."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for char in "\\`|[]*_":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def cell(text: str, limit: int = CELL_LIMIT) -> str:
+    """Text safe inside a table cell: escaped, on one line, cut to `limit`."""
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return escape(text)
+
+
+class MarkdownReporter(Reporter):
+    format = OutputFormat.MARKDOWN
+
+    def render(self, record: RunRecord) -> bytes:
+        record = sanitize_record(record)
+        verdict = evaluate(record)
+        icon = "✅" if verdict.passed and not record.error else "❌"
+        lines = [f"## {icon} dast: {cell(record.target.url)}", ""]
+        lines.append(f"**{cell(verdict.summary())}**")
+        if record.error:
+            lines += ["", f"**Scan error:** {cell(record.error, 500)}"]
+        lines += [
+            "",
+            f"Engine {cell(record.engine.provider)} {cell(record.engine.version)}, "
+            f"profile {cell(record.profile.name)}, {record.request_count} request(s), "
+            f"{record.instance_count} instance(s).",
+            "",
+            "| Risk | Findings | Instances |",
+            "| --- | ---: | ---: |",
+        ]
+        for risk in sorted(Risk, reverse=True):
+            same = [f for f in record.findings if f.risk == risk]
+            instances = sum(len(f.instances) for f in same)
+            lines.append(f"| {_ICONS[risk]} {risk.label} | {len(same)} | {instances} |")
+
+        findings = by_severity(record.findings)
+        if findings:
+            lines += ["", "| Risk | Rule | Name | Instances |", "| --- | --- | --- | ---: |"]
+            for f in findings[:TOP_FINDINGS]:
+                lines.append(f"| {f.risk.label} | {cell(f.rule_id)} | {cell(f.name)} | {len(f.instances)} |")
+            if len(findings) > TOP_FINDINGS:
+                lines += ["", f"…and {len(findings) - TOP_FINDINGS} more finding(s); see the HTML report."]
+
+        cut = [p for p in record.phases if p.outcome in (PhaseOutcome.CUT_SHORT, PhaseOutcome.FAILED)]
+        if cut or record.budgets_hit:
+            lines += ["", "**Phases cut short:**", ""]
+            for p in cut:
+                detail = f": {cell(p.detail)}" if p.detail else ""
+                lines.append(
+                    f"- {cell(p.name)} {p.outcome.value.replace('_', ' ')} after {p.duration_s:.0f} s{detail}"
+                )
+            if record.budgets_hit:
+                lines.append(f"- budgets hit: {cell(', '.join(record.budgets_hit))}")
+        return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,170 @@
+"""Text hygiene shared by every reporter.
+
+Scan evidence is whatever the target sent back: it may hold secrets, bytes that are not
+UTF-8, characters XML cannot carry, or megabytes of response body. Every reporter renders
+from `sanitize_record(record)` so all formats agree on what is shown.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import weakref
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from dast.models import Finding, Instance, PhaseResult, RunRecord
+from dast.redact import redact
+
+FIELD_LIMIT = 20_000  # characters kept per text field (evidence, attack, descriptions...)
+URL_LIMIT = 4_000  # URLs double as identifiers and link targets; keep them shorter
+REPLACEMENT = "\ufffd"
+_REDACT_MARGIN = 4_096  # longer than any header line or token we expect to mask
+# Text already cut carries a marker past `limit`; the slack keeps re-sanitising (re-rendering
+# from results.json) from cutting it again.
+_MARKER_SLACK = 64
+
+# XML 1.0 forbids C0 controls except tab/newline/CR, lone surrogates and U+FFFE/U+FFFF;
+# C1 controls and DEL are legal but drive terminals and log viewers, so they go too.
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+_SAFE_LINK_SCHEMES = frozenset({"http", "https"})
+
+
+def decode(data: bytes) -> str:
+    """Bytes from the wire -> text, never failing on invalid UTF-8."""
+    return data.decode("utf-8", errors="replace")
+
+
+def clean(text: str, limit: int = FIELD_LIMIT) -> str:
+    """Redact, drop illegal characters, then cut.
+
+    Only a head slightly longer than `limit` is processed, so a 5 MB body costs no more than
+    a small one; the margin makes sure a secret straddling the cut is still masked whole.
+    """
+    if not text:
+        return text
+    total = len(text)
+    head = _ILLEGAL.sub(REPLACEMENT, redact(text[: limit + _REDACT_MARGIN]))
+    if total <= limit + _REDACT_MARGIN and len(head) <= limit + _MARKER_SLACK:
+        return head
+    kept = head[:limit]
+    return f"{kept}… [truncated {total - len(kept):,} characters]"
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if it may become a clickable link (http/https only), else None."""
+    candidate = url.strip()
+    try:
+        scheme = urlsplit(candidate).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in _SAFE_LINK_SCHEMES or _ILLEGAL.search(candidate) or any(c.isspace() for c in candidate):
+        return None
+    return candidate
+
+
+# Records that are already clean, by id; weak so an entry dies with its record (no id reuse).
+_CLEAN: weakref.WeakValueDictionary[int, RunRecord] = weakref.WeakValueDictionary()
+
+_Clean = Callable[[str, int], str]
+
+
+def _memo() -> _Clean:
+    """`clean` with a memo for one record: methods, parameters and evidence repeat a lot."""
+    seen: dict[tuple[str, int], str] = {}
+
+    def cached(text: str, limit: int) -> str:
+        key = (text, limit)
+        if key not in seen:
+            seen[key] = clean(text, limit)
+        return seen[key]
+
+    return cached
+
+
+def _instance(instance: Instance, c: _Clean) -> Instance:
+    return Instance(
+        url=c(instance.url, URL_LIMIT),
+        method=c(instance.method, 100),
+        parameter=c(instance.parameter, FIELD_LIMIT),
+        attack=c(instance.attack, FIELD_LIMIT),
+        evidence=c(instance.evidence, FIELD_LIMIT),
+        message_id=c(instance.message_id, 100),
+        fingerprint=c(instance.fingerprint, 100),
+        other_info=c(instance.other_info, FIELD_LIMIT),
+    )
+
+
+def _finding(finding: Finding, c: _Clean) -> Finding:
+    return dataclasses.replace(
+        finding,
+        rule_id=c(finding.rule_id, 200),
+        name=c(finding.name, 500),
+        description=c(finding.description, FIELD_LIMIT),
+        solution=c(finding.solution, FIELD_LIMIT),
+        references=tuple(c(r, URL_LIMIT) for r in finding.references),
+        instances=tuple(_instance(i, c) for i in finding.instances),
+    )
+
+
+def sanitize_record(record: RunRecord) -> RunRecord:
+    """A copy of the record with every free-text field cleaned; still loadable by from_dict.
+
+    Cheap to call again on its own result, so the writer cleans once for all reporters.
+    """
+    if _CLEAN.get(id(record)) is record:
+        return record
+    c = _memo()
+    result = dataclasses.replace(
+        record,
+        tool_version=c(record.tool_version, 200),
+        engine=dataclasses.replace(
+            record.engine,
+            provider=c(record.engine.provider, 200),
+            version=c(record.engine.version, 200),
+            rule_source=c(record.engine.rule_source, 200),
+        ),
+        profile=dataclasses.replace(
+            record.profile, name=c(record.profile.name, 500), sha256=c(record.profile.sha256, 200)
+        ),
+        target=dataclasses.replace(
+            record.target,
+            url=c(record.target.url, URL_LIMIT),
+            image=c(record.target.image, 1000),
+            image_digest=c(record.target.image_digest, 200),
+        ),
+        started_at=c(record.started_at, 100),
+        finished_at=c(record.finished_at, 100),
+        phases=tuple(
+            PhaseResult(
+                name=c(p.name, 200),
+                outcome=p.outcome,
+                duration_s=p.duration_s,
+                detail=c(p.detail, FIELD_LIMIT),
+                engine_duration_s=p.engine_duration_s,
+            )
+            for p in record.phases
+        ),
+        findings=tuple(_finding(f, c) for f in record.findings),
+        rules=tuple(
+            dataclasses.replace(r, rule_id=c(r.rule_id, 200), name=c(r.name, 500), kind=c(r.kind, 50))
+            for r in record.rules
+        ),
+        error=c(record.error, FIELD_LIMIT),
+        budgets_hit=tuple(c(b, 200) for b in record.budgets_hit),
+    )
+    _CLEAN[id(result)] = result
+    return result
+
+
+# Presentation helpers every reporter shares, kept here so the formats agree.
+
+
+def by_severity(findings: tuple[Finding, ...]) -> list[Finding]:
+    """High first, then by name and rule id, so reports read (and diff) the same every run."""
+    return sorted(findings, key=lambda f: (-f.risk, f.name.lower(), f.rule_id))
+
+
+def cwe_url(cwe_id: int) -> str:
+    return f"https://cwe.mitre.org/data/definitions/{cwe_id}.html"

@@ -1,0 +1,138 @@
+"""The application under test in a container on a private network, through the Docker SDK."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import docker.errors
+
+from dast.dockerx import RUN_LABEL, docker_client, remove_quietly
+from dast.errors import TargetError, UsageError
+from dast.redact import redact
+from dast.target.health import wait_healthy
+from dast.target.interface import RunningTarget, TargetRuntime
+
+TARGET_ALIAS = "target"  # the target's name on its private network
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    image: str
+    port: int
+    run_id: str
+    build_context: Path | None = None
+    build_args: Mapping[str, str] = field(default_factory=dict)
+    environment: Mapping[str, str] = field(default_factory=dict)
+    health_path: str = "/"
+    health_timeout_s: float = 60.0
+    logs_sink: Callable[[str], None] | None = None  # receives the container's (redacted) log at teardown
+
+
+class ContainerTarget(TargetRuntime):
+    def __init__(self, spec: ContainerSpec) -> None:
+        self._spec = spec
+
+    @contextlib.contextmanager
+    def start(self) -> Iterator[RunningTarget]:
+        spec = self._spec
+        client = docker_client()
+        labels = {RUN_LABEL: spec.run_id}
+        with contextlib.ExitStack() as cleanup:
+            cleanup.callback(client.close)
+            image = self._image(client)
+            network = client.networks.create(f"dast-{spec.run_id}", driver="bridge", labels=labels)
+            cleanup.callback(remove_quietly, network)
+            try:
+                container = client.containers.create(
+                    image.id,
+                    name=f"dast-target-{spec.run_id}",
+                    labels=labels,
+                    environment=dict(spec.environment),
+                    ports={f"{spec.port}/tcp": ("127.0.0.1", None)},
+                    network=network.name,
+                    networking_config={
+                        network.name: client.api.create_endpoint_config(aliases=[TARGET_ALIAS])
+                    },
+                    detach=True,
+                )
+            except docker.errors.APIError as err:
+                raise TargetError(f"cannot create the target container: {err.explanation or err}") from None
+            cleanup.callback(remove_quietly, container)
+            if spec.logs_sink is not None:
+                cleanup.callback(self._capture_logs, container, spec.logs_sink)
+            try:
+                container.start()
+            except docker.errors.APIError as err:
+                raise TargetError(f"cannot start the target container: {err.explanation or err}") from None
+            host_url = f"http://127.0.0.1:{self._published_port(container)}/"
+            wait_healthy(
+                urljoin(host_url, spec.health_path.lstrip("/")),
+                spec.health_timeout_s,
+                still_running=lambda: self._stopped_reason(container),
+            )
+            yield RunningTarget(
+                host_url=host_url,
+                network=network.name,
+                network_url=f"http://{TARGET_ALIAS}:{spec.port}/",
+                image=spec.image,
+                image_digest=str(image.id),
+            )
+
+    def _image(self, client: Any) -> Any:
+        spec = self._spec
+        if spec.build_context is not None:
+            if not (spec.build_context / "Dockerfile").is_file():
+                raise UsageError(f"--build {spec.build_context}: no Dockerfile there")
+            try:
+                image, _ = client.images.build(
+                    path=str(spec.build_context),
+                    tag=spec.image,
+                    buildargs=dict(spec.build_args),
+                    rm=True,
+                    forcerm=True,
+                )
+            except docker.errors.BuildError as err:
+                raise TargetError(f"building {spec.image} failed: {_last_build_line(err)}") from None
+            except docker.errors.APIError as err:
+                raise TargetError(f"building {spec.image} failed: {err.explanation or err}") from None
+            return image
+        try:
+            return client.images.get(spec.image)
+        except docker.errors.ImageNotFound:
+            raise UsageError(
+                f"image {spec.image!r} is not on this Docker Engine; build it first or pass --build DIR"
+            ) from None
+
+    @staticmethod
+    def _published_port(container: Any) -> int:
+        container.reload()
+        for bindings in (container.ports or {}).values():
+            for binding in bindings or ():
+                if binding.get("HostIp") in ("127.0.0.1", "0.0.0.0", ""):  # noqa: S104 - reading, not binding
+                    return int(binding["HostPort"])
+        raise TargetError("the target container has no published port; does the image EXPOSE it?")
+
+    @staticmethod
+    def _stopped_reason(container: Any) -> str | None:
+        container.reload()
+        if container.status in ("created", "running"):
+            return None
+        tail = container.logs(tail=5).decode("utf-8", "replace").strip().splitlines()
+        last = redact(tail[-1])[:200] if tail else "no output"
+        return f"container {container.status} (exit {container.attrs['State'].get('ExitCode')}): {last}"
+
+    @staticmethod
+    def _capture_logs(container: Any, sink: Callable[[str], None]) -> None:
+        with contextlib.suppress(docker.errors.APIError):
+            sink(redact(container.logs(stdout=True, stderr=True).decode("utf-8", "replace")))
+
+
+def _last_build_line(err: Any) -> str:
+    lines = [str(chunk.get("stream") or chunk.get("error") or "").strip() for chunk in err.build_log or ()]
+    lines = [line for line in lines if line]
+    return redact(lines[-1])[:300] if lines else str(err.msg)

@@ -1,0 +1,26 @@
+"""The target seam: bring the application under test up, say where it is, always take it down."""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RunningTarget:
+    host_url: str  # reachable from this machine
+    network: str | None = None  # container network the target is on, if any
+    network_url: str | None = None  # its URL from inside that network
+    image: str = ""
+    image_digest: str = ""
+
+    def url_for(self, in_network: bool) -> str:
+        if in_network and self.network_url:
+            return self.network_url
+        return self.host_url
+
+
+class TargetRuntime(abc.ABC):
+    @abc.abstractmethod
+    def start(self) -> contextlib.AbstractContextManager[RunningTarget]: ...

@@ -1,0 +1,660 @@
+#!/usr/bin/env python3
+"""DemoShop - a small, DELIBERATELY VULNERABLE web application.
+
+This is the demo scan target for `dast`. It contains intentional security
+flaws (reflected XSS, SQL injection, path traversal, open redirect, insecure
+cookies, missing security headers, version and error disclosure).
+
+NEVER expose it to a network you do not control. Run it on loopback or inside
+an isolated container only.
+
+Standard library only:
+
+    python3 demo-app/app.py --host 127.0.0.1 --port 8000
+
+Defaults: host 0.0.0.0, port 8000 (overridable with DEMO_HOST / DEMO_PORT).
+"""
+
+import argparse
+import html
+import json
+import os
+import re
+import secrets
+import signal
+import sqlite3
+import sys
+import threading
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+
+SERVER_BANNER = "DemoShop/1.4.2"
+BASE_DIR = os.path.dirname(os.path.abspath(__file__))
+FILES_DIR = os.path.join(BASE_DIR, "files")
+STATIC_DIR = os.path.join(BASE_DIR, "static")
+
+STATIC_TYPES = {
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+# --------------------------------------------------------------------------
+# Database (in-memory sqlite, one shared connection guarded by a lock)
+# --------------------------------------------------------------------------
+
+_db_lock = threading.Lock()
+_db = sqlite3.connect(":memory:", check_same_thread=False)
+_db.executescript(
+    """
+    CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT, price REAL);
+    INSERT INTO products VALUES (1, 'Running shoes', 79.90);
+    INSERT INTO products VALUES (2, 'Rain jacket', 120.00);
+    INSERT INTO products VALUES (3, 'Wool socks', 9.50);
+    INSERT INTO products VALUES (4, 'Backpack', 64.00);
+
+    CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT, product_id INTEGER,
+                         quantity INTEGER, total REAL);
+    INSERT INTO orders VALUES (1001, 'alice', 1, 1, 79.90);
+    INSERT INTO orders VALUES (1002, 'alice', 3, 4, 38.00);
+    INSERT INTO orders VALUES (1003, 'bob', 2, 1, 120.00);
+    INSERT INTO orders VALUES (1004, 'carol', 4, 2, 128.00);
+
+    CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT, password TEXT);
+    INSERT INTO users VALUES (1, 'admin', 'admin');
+    INSERT INTO users VALUES (2, 'alice', 'wonderland');
+    """
+)
+
+
+def run_query(sql):
+    """Execute raw SQL (built by the caller with string concatenation!)."""
+    with _db_lock:
+        cur = _db.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+
+# --------------------------------------------------------------------------
+# API definitions (served, never linked from HTML)
+# --------------------------------------------------------------------------
+
+OPENAPI_DOC = {
+    "openapi": "3.0.3",
+    "info": {
+        "title": "DemoShop API",
+        "version": "1.4.2",
+        "description": "Deliberately vulnerable demo API. Local use only.",
+    },
+    "servers": [{"url": "/"}],
+    "paths": {
+        "/api/v1/orders": {
+            "get": {
+                "summary": "List orders for a customer",
+                "operationId": "listOrders",
+                "parameters": [
+                    {
+                        "name": "customer",
+                        "in": "query",
+                        "required": True,
+                        "description": "Customer name",
+                        "schema": {"type": "string", "example": "alice"},
+                        "example": "alice",
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Orders of the customer",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {
+                                        "customer": {"type": "string"},
+                                        "orders": {
+                                            "type": "array",
+                                            "items": {"$ref": "#/components/schemas/Order"},
+                                        },
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "500": {"description": "Database error"},
+                },
+            }
+        },
+        "/api/v1/feedback": {
+            "post": {
+                "summary": "Send feedback",
+                "operationId": "sendFeedback",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/Feedback"},
+                            "example": {"message": "Great shop!"},
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "Thank-you page",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    },
+                    "400": {"description": "Invalid JSON body"},
+                },
+            }
+        },
+    },
+    "components": {
+        "schemas": {
+            "Order": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "customer": {"type": "string"},
+                    "product_id": {"type": "integer"},
+                    "quantity": {"type": "integer"},
+                    "total": {"type": "number"},
+                },
+            },
+            "Feedback": {
+                "type": "object",
+                "required": ["message"],
+                "properties": {"message": {"type": "string", "example": "Great shop!"}},
+            },
+        }
+    },
+}
+
+SWAGGER_DOC = {
+    "swagger": "2.0",
+    "info": OPENAPI_DOC["info"],
+    "basePath": "/",
+    "paths": {
+        "/api/v1/orders": {
+            "get": {
+                "summary": "List orders for a customer",
+                "operationId": "listOrders",
+                "produces": ["application/json"],
+                "parameters": [
+                    {
+                        "name": "customer",
+                        "in": "query",
+                        "required": True,
+                        "type": "string",
+                        "description": "Customer name",
+                        "default": "alice",
+                        "x-example": "alice",
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "Orders of the customer",
+                        "schema": {
+                            "type": "object",
+                            "properties": {
+                                "customer": {"type": "string"},
+                                "orders": {
+                                    "type": "array",
+                                    "items": {"$ref": "#/definitions/Order"},
+                                },
+                            },
+                        },
+                    },
+                    "500": {"description": "Database error"},
+                },
+            }
+        },
+        "/api/v1/feedback": {
+            "post": {
+                "summary": "Send feedback",
+                "operationId": "sendFeedback",
+                "consumes": ["application/json"],
+                "produces": ["text/html"],
+                "parameters": [
+                    {
+                        "name": "body",
+                        "in": "body",
+                        "required": True,
+                        "schema": {"$ref": "#/definitions/Feedback"},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "Thank-you page", "schema": {"type": "string"}},
+                    "400": {"description": "Invalid JSON body"},
+                },
+            }
+        },
+    },
+    "definitions": {
+        "Order": OPENAPI_DOC["components"]["schemas"]["Order"],
+        "Feedback": OPENAPI_DOC["components"]["schemas"]["Feedback"],
+    },
+}
+
+
+# --------------------------------------------------------------------------
+# HTML layout
+# --------------------------------------------------------------------------
+
+NAV_LINKS = [
+    ("/", "Home"),
+    ("/search?q=shoes", "Search"),
+    ("/products?id=1", "Products"),
+    ("/file?name=terms.txt", "Terms"),
+    ("/redirect?url=/", "Redirect"),
+    ("/login", "Login"),
+    ("/about", "About"),
+    ("/private/report?id=1", "Report"),
+]
+
+
+def layout(title, body):
+    nav = "\n    ".join('<a href="%s">%s</a>' % (href, label) for href, label in NAV_LINKS)
+    return """<!DOCTYPE html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>%(title)s - DemoShop</title>
+  <link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+  <header>
+    <img src="/static/logo.svg" alt="DemoShop logo">
+    <a class="brand" href="/">DemoShop</a>
+  </header>
+  <nav>
+    %(nav)s
+  </nav>
+  <main>
+%(body)s
+  </main>
+  <footer>DemoShop 1.4.2 - deliberately vulnerable demo application, local use only.</footer>
+</body>
+</html>
+""" % {"title": html.escape(title), "nav": nav, "body": body}
+
+
+def _price(value):
+    return "%.2f" % value if isinstance(value, (int, float)) else value
+
+
+def esc(value):
+    # Escape markup but keep quotes readable (used for error text/tracebacks).
+    return html.escape(str(value), quote=False)
+
+
+# --------------------------------------------------------------------------
+# Request handler
+# --------------------------------------------------------------------------
+
+
+class DemoHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = SERVER_BANNER
+    sys_version = ""
+    timeout = 30  # idle keep-alive connections are dropped after this
+
+    # -- plumbing ---------------------------------------------------------
+
+    def version_string(self):
+        return SERVER_BANNER
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("%s - [%s] %s\n" % (self.client_address[0], self.log_date_time_string(), fmt % args))
+
+    def _parse(self):
+        target = self.path
+        # Absolute-form request targets (sent by some proxies).
+        m = re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://[^/]*(.*)$", target)
+        if m:
+            target = m.group(1) or "/"
+        path, _, query = target.partition("?")
+        path, _, _ = path.partition("#")
+        # Collapse duplicate slashes ("//api/v1/orders" from a "/" server URL).
+        path = re.sub(r"/{2,}", "/", path) or "/"
+        self.route = path
+        self.query = parse_qs(query, keep_blank_values=True)
+
+    def param(self, name, default=None):
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def read_body(self):
+        length = self.headers.get("Content-Length")
+        try:
+            length = int(length) if length else 0
+        except ValueError:
+            length = 0
+        if length <= 0:
+            return b""
+        return self.rfile.read(min(length, 1024 * 1024))
+
+    def send(self, status, body, content_type="text/html; charset=utf-8", headers=None):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for key, value in headers or []:
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def send_json(self, status, obj, headers=None):
+        self.send(status, json.dumps(obj, indent=2) + "\n", "application/json", headers)
+
+    def session_cookie(self):
+        # Insecure on purpose: no HttpOnly, no Secure, no SameSite.
+        return ("Set-Cookie", "session=%s; Path=/" % secrets.token_hex(16))
+
+    # -- dispatch ---------------------------------------------------------
+
+    GET_ROUTES = {
+        "/": "page_home",
+        "/search": "page_search",
+        "/products": "page_products",
+        "/file": "page_file",
+        "/redirect": "page_redirect",
+        "/login": "page_login",
+        "/about": "page_about",
+        "/private/report": "page_private_report",
+        "/healthz": "page_healthz",
+        "/openapi.json": "page_openapi",
+        "/swagger.json": "page_swagger",
+        "/api/v1/orders": "api_orders",
+    }
+
+    POST_ROUTES = {
+        "/login": "post_login",
+        "/api/v1/feedback": "api_feedback",
+    }
+
+    def _dispatch(self, handler):
+        try:
+            handler()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+        except Exception:
+            # VULNERABLE: unexpected errors are shown with a full traceback.
+            self.log_error("unhandled error:\n%s", traceback.format_exc())
+            body = "    <h1>500 Internal Server Error</h1>\n    <pre>%s</pre>" % esc(traceback.format_exc())
+            try:
+                self.send(500, layout("Error", body))
+            except OSError:
+                pass
+            self.close_connection = True
+
+    def do_GET(self):
+        self._dispatch(self._route_get)
+
+    def do_HEAD(self):
+        self._dispatch(self._route_get)
+
+    def do_POST(self):
+        self._dispatch(self._route_post)
+
+    def _route_get(self):
+        self._parse()
+        if self.route.startswith("/static/"):
+            return self.page_static()
+        handler = self.GET_ROUTES.get(self.route)
+        if handler is None:
+            return self.page_not_found()
+        return getattr(self, handler)()
+
+    def _route_post(self):
+        self._parse()
+        self.body = self.read_body()  # always consume the body (keep-alive)
+        handler = self.POST_ROUTES.get(self.route)
+        if handler is None:
+            if self.route in self.GET_ROUTES or self.route.startswith("/static/"):
+                return self.send(405, layout("Method not allowed", "    <h1>405 Method Not Allowed</h1>"),
+                                 headers=[("Allow", "GET, HEAD")])
+            return self.page_not_found()
+        return getattr(self, handler)()
+
+    # -- pages --------------------------------------------------------------
+
+    def page_home(self):
+        body = """    <h1>Welcome to DemoShop</h1>
+    <p class="warning">This shop is <strong>deliberately vulnerable</strong>. It exists only as a
+    target for security scanner demos. Run it locally and never expose it.</p>
+    <h2>Explore</h2>
+    <ul>
+      <li><a href="/search?q=shoes">Search for shoes</a></li>
+      <li><a href="/products?id=1">Product #1</a></li>
+      <li><a href="/file?name=terms.txt">Terms of service</a></li>
+      <li><a href="/redirect?url=/">Go back home via the redirector</a></li>
+      <li><a href="/login">Customer login</a></li>
+      <li><a href="/about">About us</a></li>
+      <li><a href="/private/report?id=1">Private sales report</a></li>
+    </ul>
+    <h2>Search</h2>
+    <form action="/search" method="get">
+      <input type="text" name="q" value="shoes">
+      <button type="submit">Search</button>
+    </form>"""
+        self.send(200, layout("Home", body))
+
+    def page_search(self):
+        q = self.param("q", "")
+        # VULNERABLE: reflected XSS, q is echoed without escaping.
+        body = """    <h1>Search</h1>
+    <form action="/search" method="get">
+      <input type="text" name="q">
+      <button type="submit">Search</button>
+    </form>
+    <p>You searched for: <b>%s</b></p>
+    <p>No matching products. Try <a href="/products?id=1">product #1</a>.</p>""" % q
+        self.send(200, layout("Search", body))
+
+    def page_products(self):
+        product_id = self.param("id", "1")
+        # VULNERABLE: SQL injection via string concatenation.
+        sql = "SELECT id,name,price FROM products WHERE id = " + product_id
+        try:
+            rows = run_query(sql)
+        except sqlite3.Error as exc:
+            # VULNERABLE: database error + traceback disclosed to the client.
+            body = """    <h1>500 Internal Server Error</h1>
+    <p class="error">[SQLITE_ERROR] SQL error or missing database (%s)</p>
+    <p>Query: <code>%s</code></p>
+    <pre>%s</pre>""" % (esc(exc), esc(sql), esc(traceback.format_exc()))
+            return self.send(500, layout("Error", body))
+        if not rows:
+            body = "    <h1>Products</h1>\n    <p>No product found.</p>"
+            return self.send(200, layout("Products", body))
+        items = "\n".join(
+            "      <tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (esc(r[0]), esc(r[1]), esc(_price(r[2])))
+            for r in rows
+        )
+        body = """    <h1>Products</h1>
+    <table>
+      <tr><th>ID</th><th>Name</th><th>Price (EUR)</th></tr>
+%s
+    </table>
+    <p>See also <a href="/products?id=2">product #2</a>.</p>""" % items
+        self.send(200, layout("Products", body))
+
+    def page_file(self):
+        name = self.param("name", "terms.txt")
+        # VULNERABLE: path traversal, no normalisation or containment check.
+        path = os.path.join(FILES_DIR, name)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(2 * 1024 * 1024)
+        except FileNotFoundError:
+            return self.send(404, "File not found\n", "text/plain; charset=utf-8")
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            return self.send(500, "Cannot read file: %s\n" % reason, "text/plain; charset=utf-8")
+        self.send(200, data, "text/plain; charset=utf-8")
+
+    def page_redirect(self):
+        url = self.param("url", "/")
+        # VULNERABLE: open redirect, the target is not validated.
+        # (CR/LF are dropped only so the response cannot be split.)
+        url = url.replace("\r", "").replace("\n", "")
+        body = '<html><body>Redirecting to <a href="%s">%s</a></body></html>' % (
+            html.escape(url), html.escape(url))
+        self.send(302, body, headers=[("Location", url)])
+
+    def _login_form(self, message=""):
+        return """    <h1>Customer login</h1>
+    %s
+    <form action="/login" method="post">
+      <label>Username <input type="text" name="username"></label>
+      <label>Password <input type="password" name="password"></label>
+      <button type="submit">Log in</button>
+    </form>""" % message
+
+    def page_login(self):
+        self.send(200, layout("Login", self._login_form()), headers=[self.session_cookie()])
+
+    def post_login(self):
+        form = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        username = (form.get("username") or [""])[0]
+        password = (form.get("password") or [""])[0]
+        rows = run_query_safe(
+            "SELECT username FROM users WHERE username = ? AND password = ?", (username, password))
+        if rows:
+            body = "    <h1>Welcome %s</h1>\n    <p>You are now logged in.</p>" % esc(rows[0][0])
+        else:
+            body = self._login_form('<p class="error">Invalid username or password.</p>')
+        self.send(200, layout("Login", body), headers=[self.session_cookie()])
+
+    def page_about(self):
+        body = """    <h1>About DemoShop</h1>
+    <p>DemoShop is a tiny fictional shop. It is the demo target used by the
+    <code>dast</code> command line tool to show a complete scan.</p>
+    <p>Every vulnerability in this application is intentional.</p>"""
+        self.send(200, layout("About", body))
+
+    def page_private_report(self):
+        report_id = self.param("id", "1")
+        # VULNERABLE: reflected XSS (lives under /private/ to test scope exclusion).
+        body = """    <h1>Private sales report</h1>
+    <p>Showing report #%s</p>
+    <p>Total sales: 435.80 EUR</p>""" % report_id
+        self.send(200, layout("Report", body))
+
+    def page_static(self):
+        name = self.route[len("/static/"):]
+        # The static handler itself is NOT meant to be vulnerable.
+        if not re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9]+", name):
+            return self.page_not_found()
+        ctype = STATIC_TYPES.get(os.path.splitext(name)[1].lower())
+        path = os.path.join(STATIC_DIR, name)
+        if ctype is None or not os.path.isfile(path):
+            return self.page_not_found()
+        with open(path, "rb") as fh:
+            self.send(200, fh.read(), ctype)
+
+    def page_healthz(self):
+        self.send(200, "ok", "text/plain; charset=utf-8")
+
+    def page_openapi(self):
+        self.send_json(200, OPENAPI_DOC)
+
+    def page_swagger(self):
+        self.send_json(200, SWAGGER_DOC)
+
+    def page_not_found(self):
+        body = "    <h1>404 Not Found</h1>\n    <p>The page you requested does not exist. <a href=\"/\">Back home</a>.</p>"
+        self.send(404, layout("Not found", body))
+
+    # -- API ----------------------------------------------------------------
+
+    def api_orders(self):
+        customer = self.param("customer", "")
+        # VULNERABLE: SQL injection inside a quoted string literal.
+        sql = ("SELECT id, customer, product_id, quantity, total FROM orders "
+               "WHERE customer = '" + customer + "'")
+        try:
+            rows = run_query(sql)
+        except sqlite3.Error as exc:
+            return self.send_json(500, {
+                "error": "[SQLITE_ERROR] SQL error or missing database (%s)" % exc,
+                "exception": "sqlite3.%s: %s" % (type(exc).__name__, exc),
+                "query": sql,
+            })
+        orders = [
+            {"id": r[0], "customer": r[1], "product_id": r[2], "quantity": r[3], "total": r[4]}
+            for r in rows
+        ]
+        self.send_json(200, {"customer": customer, "orders": orders})
+
+    def api_feedback(self):
+        try:
+            data = json.loads(self.body.decode("utf-8", "replace") or "null")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or "message" not in data:
+            return self.send_json(400, {"error": 'expected a JSON body like {"message": "..."}'})
+        message = data["message"]
+        if not isinstance(message, str):
+            message = json.dumps(message)
+        # VULNERABLE: reflected XSS, message returned unescaped as text/html.
+        page = ("<!DOCTYPE html>\n<html><head><title>Feedback</title></head><body>"
+                "<h1>Thank you!</h1><p>We received your feedback: %s</p></body></html>\n" % message)
+        self.send(200, page)
+
+
+def run_query_safe(sql, params):
+    with _db_lock:
+        return _db.execute(sql, params).fetchall()
+
+
+# --------------------------------------------------------------------------
+# Entry point
+# --------------------------------------------------------------------------
+
+
+class DemoServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128  # scanners open many connections at once
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise _Stop()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="DemoShop - deliberately vulnerable demo web app")
+    parser.add_argument("--host", default=os.environ.get("DEMO_HOST", "0.0.0.0"),
+                        help="bind address (default: $DEMO_HOST or 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", "8000")),
+                        help="port (default: $DEMO_PORT or 8000)")
+    args = parser.parse_args(argv)
+
+    server = DemoServer((args.host, args.port), DemoHandler)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    sys.stderr.write("DemoShop (DELIBERATELY VULNERABLE) listening on http://%s:%d/\n"
+                     % (args.host, server.server_address[1]))
+    sys.stderr.flush()
+    try:
+        server.serve_forever(poll_interval=0.25)
+    except _Stop:
+        pass
+    finally:
+        server.server_close()
+        sys.stderr.write("DemoShop stopped\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
