@@ -170,10 +170,10 @@ def scan(
     Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 bad usage or configuration,
     3 engine/target/infrastructure failure, 130 interrupted.
     """
-    setup_logging(verbose, quiet, log_file)
     api_key = os.environ.get("DAST_ZAP_API_KEY")
     REDACTOR.add(api_key)
     try:
+        setup_logging(verbose, quiet, log_file)
         if progress not in ("auto", "rich", "plain"):
             raise UsageError(f"--progress must be auto, rich or plain, got {progress!r}")
         try:

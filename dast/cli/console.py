@@ -13,6 +13,7 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from dast.core.events import Event, Notice, PhaseFinished, PhaseProgress, PhaseStarted
+from dast.errors import UsageError
 from dast.models import PhaseOutcome
 from dast.redact import redact
 
@@ -43,7 +44,10 @@ def setup_logging(verbose: bool, quiet: bool, log_file: Path | None, stream: IO[
     handler.addFilter(_RedactingFilter())
     LOGGER.addHandler(handler)
     if log_file is not None:
-        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        try:
+            file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"--log-file {log_file}: cannot open: {err.strerror or err}") from None
         file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         file_handler.setLevel(logging.DEBUG)
         file_handler.addFilter(_RedactingFilter())

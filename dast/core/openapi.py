@@ -164,13 +164,13 @@ def _operation(
         value = _example(document, param.get("schema", param), param.get("example"))
         where = param.get("in")
         if where == "path":
-            path = path.replace("{" + str(param.get("name")) + "}", quote(str(value), safe=""))
+            path = path.replace("{" + str(param.get("name")) + "}", quote(_param_text(value), safe=""))
         elif where == "query":
-            query[str(param.get("name"))] = str(value)
+            query[str(param.get("name"))] = _param_text(value)
         elif where == "body":  # Swagger 2
             body, content_type = json.dumps(value), "application/json"
         elif where == "formData":
-            body = (body + "&" if body else "") + urlencode({str(param.get("name")): str(value)})
+            body = (body + "&" if body else "") + urlencode({str(param.get("name")): _param_text(value)})
             content_type = "application/x-www-form-urlencoded"
     request_body = _resolve(document, op.get("requestBody", {}))
     content = request_body.get("content", {}) if isinstance(request_body, dict) else {}
@@ -188,6 +188,17 @@ def _operation(
     if query:
         url += "?" + urlencode(query)
     return Operation(method=method, url=url, body=body, content_type=content_type)
+
+
+def _param_text(value: Any) -> str:
+    """A parameter value as OpenAPI's default styles write it: true/false, arrays comma-separated."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(_param_text(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return "" if value is None else str(value)
 
 
 def _example(document: Mapping[str, Any], schema: Any, example: Any = None, depth: int = 0) -> Any:

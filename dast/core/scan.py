@@ -45,8 +45,10 @@ from dast.target.interface import RunningTarget, TargetRuntime
 
 CONTEXT_NAME = "dast"
 POLICY_NAME = "dast"
-# Time kept back from the overall budget for collecting alerts and stopping everything.
+# Time kept back from the overall budget for collecting alerts and stopping everything:
+# a tenth of the budget, at most 10 s.
 COLLECTION_RESERVE_S = 10.0
+COLLECTION_RESERVE_FRACTION = 0.1
 STATIC_ASSETS = r"(?i).*\.(?:png|jpe?g|gif|svg|ico|webp|bmp|css|woff2?|ttf|otf|eot|map)(?:\?.*)?$"
 
 
@@ -174,7 +176,8 @@ class _Orchestrator:
         )
 
     def _budget(self, phase_seconds: float) -> Deadline:
-        reserve_end = Deadline(self.clock, self.overall.at - COLLECTION_RESERVE_S)
+        reserve = min(COLLECTION_RESERVE_S, self.profile.max_duration * COLLECTION_RESERVE_FRACTION)
+        reserve_end = Deadline(self.clock, self.overall.at - reserve)
         return Deadline.after(self.clock, phase_seconds).earliest(reserve_end)
 
     def _record(self, name: str, outcome: PhaseOutcome, started: float, detail: str = "") -> None:

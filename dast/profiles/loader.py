@@ -77,7 +77,11 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         return document
     if not isinstance(parent_name, str):
         raise ProfileError([f"{path}: extends: expected the name or path of a profile"])
-    parent = _load_merged(resolve(parent_name, relative_to=path.parent), (*seen, resolved))
+    try:
+        parent_path = resolve(parent_name, relative_to=path.parent)
+    except ProfileError as err:  # say which file's `extends:` points nowhere
+        raise ProfileError([f"{path}: extends: {problem}" for problem in err.problems]) from None
+    parent = _load_merged(parent_path, (*seen, resolved))
     return _deep_merge(parent, document)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Literal
 
@@ -15,6 +16,8 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError("expected a duration such as 90s, 5m or 1h30m")
     if isinstance(value, int | float):
+        if not math.isfinite(value):  # YAML's .nan / .inf
+            raise ValueError(f"expected a duration such as 90s, 5m or 1h30m, got {value!r}")
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return float(value)

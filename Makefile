@@ -1,0 +1,64 @@
+# dast: `make demo` scans the bundled demo app for real; `make test` runs the whole suite.
+# Both do all set-up on a fresh machine (packages, venv, ZAP engine, Docker, images) and reuse
+# what is already there.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ENGINE_LIB = $(shell $(BIN)/python -c 'from dast.engine.install import engine_install; print(engine_install().lib_dir)')
+BASE_IMAGE ?= dast-base/debian:bookworm
+DEMO_OUT ?= dast-reports/demo
+
+.PHONY: demo test lint unit integration bench setup system venv engine docker images clean
+
+demo: setup
+	@echo "== scanning the demo app (a real ZAP engine, the demo app in a container) =="
+	@$(BIN)/dast scan --build demo-app --build-arg BASE_IMAGE=$(BASE_IMAGE) --image dast-demo:latest \
+		--port 8000 --health-path /healthz --profile full --out $(DEMO_OUT) --progress plain; \
+	rc=$$?; \
+	if [ $$rc -le 1 ]; then \
+		echo "== demo scan finished (dast exit code $$rc: 1 means the gate failed, as it should for this app)"; \
+		echo "== reports: $(DEMO_OUT)/report.html, junit.xml, results.sarif, results.json, summary.md"; \
+	else exit $$rc; fi
+
+test: setup lint
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check dast tests bench scripts
+	$(BIN)/ruff format --check dast tests bench scripts
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+integration: setup
+	$(BIN)/pytest tests/integration
+
+bench: setup
+	$(BIN)/python bench/bench_reports.py
+	$(BIN)/python bench/bench_overhead.py
+
+setup: system venv engine docker images
+
+system:
+	@scripts/bootstrap.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+engine: venv
+	@$(BIN)/dast engine install
+
+docker:
+	@scripts/docker-up.sh
+
+images: engine docker
+	@scripts/build-images.sh zap "$(ENGINE_LIB)"
+
+clean:
+	rm -rf $(VENV) dast-reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,397 @@
+"""Fakes at dast's seams: an in-memory ZAP, a target, an engine provider and a virtual clock.
+
+They implement the real interfaces (`ZapApi`, `TargetRuntime`, `EngineProvider`, `Clock`), answer
+from canned data, and record every call so tests can assert what the core asked for.
+Nothing here touches the network, Docker or a real ZAP.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dast.engine.interface import (
+    EngineCapabilities,
+    EngineProvider,
+    EngineSession,
+    ScannerInfo,
+    ScanPolicy,
+    ZapApi,
+)
+from dast.profiles.loader import load_profile
+from dast.profiles.model import Profile
+from dast.target.interface import RunningTarget, TargetRuntime
+
+# --- time ---------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """A Clock whose sleep() advances virtual time instantly."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.start = start
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0, f"negative sleep {seconds}"
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+    @property
+    def elapsed(self) -> float:
+        return self.now - self.start
+
+
+# --- engine capabilities ------------------------------------------------------------------
+
+
+def _scanners(*pairs: tuple[str, str]) -> tuple[ScannerInfo, ...]:
+    return tuple(ScannerInfo(scanner_id=i, name=n, enabled=True) for i, n in pairs)
+
+
+# What zaproxy/zap-stable reports: the standard rules, AJAX spider, OpenAPI add-on.
+STANDARD_CAPS = EngineCapabilities(
+    version="2.16.1",
+    active_scanners=_scanners(
+        ("6", "Path Traversal"),
+        ("40012", "Cross Site Scripting (Reflected)"),
+        ("40018", "SQL Injection"),
+        ("50000", "Script Active Scan Rules"),
+    ),
+    passive_scanners=_scanners(
+        ("10020", "Anti-clickjacking Header"),
+        ("10021", "X-Content-Type-Options Header Missing"),
+        ("10038", "Content Security Policy (CSP) Header Not Set"),
+        ("50001", "Script Passive Scan Rules"),
+        ("50003", "Stats Passive Scan Rule"),
+    ),
+    script_engines=("Graal.js", "Oracle Nashorn"),
+    has_ajax_spider=True,
+    has_openapi=True,
+)
+
+# What ZAP core from Maven Central reports: only the script runners, no add-ons.
+CORE_CAPS = EngineCapabilities(
+    version="2.11.1",
+    active_scanners=_scanners(("50000", "Script Active Scan Rules")),
+    passive_scanners=_scanners(("50001", "Script Passive Scan Rules"), ("50003", "Stats Passive Scan Rule")),
+    script_engines=("Oracle Nashorn",),
+    has_ajax_spider=False,
+    has_openapi=False,
+)
+
+
+def caps(base: EngineCapabilities = STANDARD_CAPS, **changes: Any) -> EngineCapabilities:
+    return dataclasses.replace(base, **changes)
+
+
+# A progress sequence that never reaches 100 (the last value repeats forever).
+NEVER = (0, 5, 10, 20, 35, 50, 65, 80, 90, 99)
+
+
+# --- alerts -------------------------------------------------------------------------------
+
+
+def alert(**fields: Any) -> dict[str, Any]:
+    """One entry as ZAP 2.11's core/view/alerts returns it (every value a string)."""
+    entry = {
+        "id": "1",
+        "sourceid": "3",
+        "pluginId": "10021",
+        "alertRef": "10021",
+        "alert": "X-Content-Type-Options Header Missing",
+        "name": "X-Content-Type-Options Header Missing",
+        "risk": "Low",
+        "confidence": "Medium",
+        "url": "http://app:8080/",
+        "method": "GET",
+        "param": "x-content-type-options",
+        "attack": "",
+        "evidence": "",
+        "otherinfo": "",
+        "inputVector": "",
+        "cweid": "693",
+        "wascid": "15",
+        "description": "The Anti-MIME-Sniffing header was not set.",
+        "solution": "Set X-Content-Type-Options: nosniff.",
+        "reference": "https://owasp.org/a\nhttps://owasp.org/b",
+        "messageId": "7",
+        "tags": {},
+    }
+    entry.update(fields)
+    return entry
+
+
+# --- ZAP ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple[Any, ...]
+
+
+class _Sequence:
+    """Hands out values in order, then repeats the last one forever."""
+
+    def __init__(self, values: Iterable[Any]) -> None:
+        self.values = list(values)
+        assert self.values, "a sequence needs at least one value"
+        self.index = 0
+
+    def next(self) -> Any:
+        value = self.values[min(self.index, len(self.values) - 1)]
+        self.index += 1
+        return value
+
+
+class FakeZap(ZapApi):
+    """An in-memory ZAP with canned answers that records every call it gets.
+
+    spider / active: percentages returned by successive progress polls (last one repeats; see NEVER).
+    ajax_running: successive answers of ajax_spider_running().
+    passive_queue: successive sizes of the passive scan queue (drains when it reaches 0).
+    raise_on: method name -> exception raised (after recording) when that method is called.
+    """
+
+    def __init__(
+        self,
+        capabilities: EngineCapabilities = STANDARD_CAPS,
+        *,
+        spider: Sequence[int] = (25, 100),
+        active: Sequence[int] = (10, 60, 100),
+        ajax_running: Sequence[bool] = (True, False),
+        passive_queue: Sequence[int] = (3, 0),
+        alerts: Sequence[Mapping[str, Any]] = (),
+        messages: int = 42,
+        urls_found: int = 7,
+        openapi_warnings: Sequence[str] = (),
+        raise_on: Mapping[str, BaseException] | None = None,
+    ) -> None:
+        self.caps = capabilities
+        self._spider = _Sequence(spider)
+        self._active = _Sequence(active)
+        self._ajax = _Sequence(ajax_running)
+        self._passive = _Sequence(passive_queue)
+        self.canned_alerts = [dict(a) for a in alerts]
+        self.messages = messages
+        self.urls_found = urls_found
+        self.openapi_warnings = list(openapi_warnings)
+        self.raise_on = dict(raise_on or {})
+        self.calls: list[Call] = []
+
+    # -- bookkeeping ----------------------------------------------------------------------
+
+    def _record(self, name: str, *args: Any) -> None:
+        self.calls.append(Call(name, args))
+        error = self.raise_on.get(name)
+        if error is not None:
+            raise error
+
+    def called(self, name: str) -> list[tuple[Any, ...]]:
+        """The arguments of every call to `name`, in order."""
+        return [c.args for c in self.calls if c.name == name]
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.calls]
+
+    def first_calls(self) -> list[str]:
+        """Call names with repeats collapsed (polls), in first-call order."""
+        return list(dict.fromkeys(self.names()))
+
+    # -- ZapApi ---------------------------------------------------------------------------
+
+    def capabilities(self) -> EngineCapabilities:
+        self._record("capabilities")
+        return self.caps
+
+    def new_session(self) -> None:
+        self._record("new_session")
+
+    def create_context(
+        self, name: str, include: Sequence[str], exclude: Sequence[str], attack_exclude: Sequence[str]
+    ) -> str:
+        self._record("create_context", name, list(include), list(exclude), list(attack_exclude))
+        return "1"
+
+    def access_url(self, url: str) -> None:
+        self._record("access_url", url)
+
+    def send_request(self, raw_request: str) -> None:
+        self._record("send_request", raw_request)
+
+    def start_spider(self, url: str, context_name: str, max_depth: int, max_children: int) -> str:
+        self._record("start_spider", url, context_name, max_depth, max_children)
+        return "spider-1"
+
+    def spider_progress(self, scan_id: str) -> int:
+        self._record("spider_progress", scan_id)
+        return int(self._spider.next())
+
+    def spider_urls_found(self, scan_id: str) -> int:
+        self._record("spider_urls_found", scan_id)
+        return self.urls_found
+
+    def stop_spider(self, scan_id: str) -> None:
+        self._record("stop_spider", scan_id)
+
+    def start_ajax_spider(self, url: str, context_name: str, max_duration_min: int) -> None:
+        self._record("start_ajax_spider", url, context_name, max_duration_min)
+
+    def ajax_spider_running(self) -> bool:
+        self._record("ajax_spider_running")
+        return bool(self._ajax.next())
+
+    def stop_ajax_spider(self) -> None:
+        self._record("stop_ajax_spider")
+
+    def import_openapi(self, source: str, is_url: bool, target_url: str, context_id: str) -> list[str]:
+        self._record("import_openapi", source, is_url, target_url, context_id)
+        return list(self.openapi_warnings)
+
+    def passive_queue(self) -> int:
+        self._record("passive_queue")
+        return int(self._passive.next())
+
+    def apply_policy(self, policy: ScanPolicy) -> None:
+        self._record("apply_policy", policy)
+
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str:
+        self._record("start_active_scan", url, context_id, policy_name)
+        return "active-1"
+
+    def active_progress(self, scan_id: str) -> int:
+        self._record("active_progress", scan_id)
+        return int(self._active.next())
+
+    def stop_active_scan(self, scan_id: str) -> None:
+        self._record("stop_active_scan", scan_id)
+
+    def alerts(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
+        self._record("alerts", base_url, start, count)
+        return [dict(a) for a in self.canned_alerts[start : start + count]]
+
+    def alert_count(self, base_url: str) -> int:
+        self._record("alert_count", base_url)
+        return len(self.canned_alerts)
+
+    def message_count(self, base_url: str) -> int:
+        self._record("message_count", base_url)
+        return self.messages
+
+    def message_urls(self, base_url: str) -> list[str]:
+        self._record("message_urls", base_url)
+        return sorted({str(a.get("url", "")) for a in self.canned_alerts})
+
+    def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
+        self._record("load_script", name, script_type, engine, path)
+
+    def shutdown(self) -> None:
+        self._record("shutdown")
+
+
+# --- target and engine provider -----------------------------------------------------------
+
+
+class FakeTarget(TargetRuntime):
+    """Yields a canned RunningTarget; records start and stop (also into a shared `log`)."""
+
+    def __init__(
+        self,
+        running: RunningTarget | None = None,
+        *,
+        log: list[str] | None = None,
+        start_error: BaseException | None = None,
+    ) -> None:
+        self.running = running or RunningTarget(host_url="http://127.0.0.1:8080/")
+        self.log = log if log is not None else []
+        self.start_error = start_error
+        self.started = 0
+        self.stopped = 0
+
+    @contextlib.contextmanager
+    def start(self) -> Iterator[RunningTarget]:
+        self.started += 1
+        self.log.append("target.start")
+        if self.start_error is not None:
+            raise self.start_error
+        try:
+            yield self.running
+        finally:
+            self.stopped += 1
+            self.log.append("target.stop")
+
+
+class FakeProvider(EngineProvider):
+    """Yields an EngineSession around a FakeZap; records start (with the network) and stop."""
+
+    name = "fake"
+
+    def __init__(
+        self,
+        zap: FakeZap | None = None,
+        *,
+        in_network: bool = False,
+        script_dir: str = "/zap/dast-rulepack",
+        log: list[str] | None = None,
+        start_error: BaseException | None = None,
+    ) -> None:
+        self.zap = zap or FakeZap()
+        self.in_network = in_network
+        self.script_dir = script_dir
+        self.log = log if log is not None else []
+        self.start_error = start_error
+        self.networks: list[str | None] = []
+        self.started = 0
+        self.stopped = 0
+
+    @contextlib.contextmanager
+    def start(self, network: str | None) -> Iterator[EngineSession]:
+        self.started += 1
+        self.networks.append(network)
+        self.log.append("engine.start")
+        if self.start_error is not None:
+            raise self.start_error
+        try:
+            yield EngineSession(
+                api=self.zap,
+                provider=self.name,
+                in_network=self.in_network,
+                script_dir=self.script_dir,
+                description="fake ZAP (in memory)",
+            )
+        finally:
+            self.stopped += 1
+            self.log.append("engine.stop")
+
+    def availability(self) -> str | None:
+        return None
+
+
+# --- profiles -----------------------------------------------------------------------------
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def make_profile(base: str = "baseline", **overrides: Any) -> Profile:
+    """A bundled profile with nested overrides, e.g. make_profile("full", active={"max_duration": 60})."""
+    document = _merge(load_profile(base).merged, overrides)
+    return Profile.model_validate(document)
