@@ -17,12 +17,12 @@ _PATTERNS = (
     re.compile(
         r"(?im)^((?:proxy-)?authorization|cookie|set-cookie|x-zap-api-key|x-api-key)(\s*:\s*)([^\r\n]+)"
     ),
-    # key=value in query strings, form bodies and cookies.
+    # key=value in query strings, form bodies and cookies (also id_token=, auth_token=, ...).
     re.compile(
-        r"(?i)\b(apikey|api_key|api-key|access_token|refresh_token|token|password|passwd|pwd|secret|session|sessionid|jsessionid)(=)([^&\s;\"'<>]+)"
+        r"(?i)(?<![a-z0-9])(apikey|api_key|api-key|access_token|refresh_token|token|password|passwd|pwd|secret|session|sessionid|jsessionid)(=)([^&\s;\"'<>]+)"
     ),
-    # JSON members.
-    re.compile(r'(?i)("(?:password|passwd|secret|token|access_token|api_?key)"\s*:\s*)(")([^"]*)"'),
+    # JSON members (escaped quotes inside the value are part of it).
+    re.compile(r'(?i)("(?:password|passwd|secret|token|access_token|api_?key)"\s*:\s*)(")((?:[^"\\]|\\.)*)"'),
 )
 
 

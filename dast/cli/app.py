@@ -71,16 +71,25 @@ def _fail(error: DastError) -> None:
 
 @contextlib.contextmanager
 def _signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM and Ctrl-C unwind the stack (so every cleanup runs) and later ones are ignored."""
+    """SIGTERM and Ctrl-C unwind the stack, so every cleanup runs; later signals are ignored.
+
+    The handler raises KeyboardInterrupt, not a DastError: being a BaseException, no
+    `except Exception` on the way (logging's emit has one) can swallow it.
+    """
+    received: list[str] = []
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Interrupted(f"interrupted by {signal.Signals(signum).name}; cleaned up")
+        received.append(signal.Signals(signum).name)
+        raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
+    except KeyboardInterrupt:
+        name = received[0] if received else "SIGINT"
+        raise Interrupted(f"interrupted by {name}; everything it started was cleaned up") from None
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)

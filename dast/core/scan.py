@@ -94,8 +94,7 @@ def run_scan(
             observer.on_event(Notice(f"engine: {session.description}"))
             _Orchestrator(request.profile, session, target, observer, clock, overall, run).run()
     except InfrastructureError as err:
-        error = str(err)
-        observer.on_event(Notice(f"scan failed: {error}"))
+        error = str(err)  # the CLI reports it once, after the reports are written
     return RunRecord(
         tool_version=__version__,
         engine=run.engine,

@@ -69,7 +69,7 @@ class ContainerTarget(TargetRuntime):
                 container.start()
             except docker.errors.APIError as err:
                 raise TargetError(f"cannot start the target container: {err.explanation or err}") from None
-            host_url = f"http://127.0.0.1:{self._published_port(container)}/"
+            host_url = f"http://127.0.0.1:{self._published_port(container, spec.port)}/"
             wait_healthy(
                 urljoin(host_url, spec.health_path.lstrip("/")),
                 spec.health_timeout_s,
@@ -108,14 +108,16 @@ class ContainerTarget(TargetRuntime):
                 f"image {spec.image!r} is not on this Docker Engine; build it first or pass --build DIR"
             ) from None
 
-    @staticmethod
-    def _published_port(container: Any) -> int:
+    @classmethod
+    def _published_port(cls, container: Any, port: int) -> int:
         container.reload()
-        for bindings in (container.ports or {}).values():
-            for binding in bindings or ():
-                if binding.get("HostIp") in ("127.0.0.1", "0.0.0.0", ""):  # noqa: S104 - reading, not binding
-                    return int(binding["HostPort"])
-        raise TargetError("the target container has no published port; does the image EXPOSE it?")
+        for binding in (container.ports or {}).get(f"{port}/tcp") or ():
+            return int(binding["HostPort"])
+        # A container that already exited has no ports; say why it exited instead.
+        reason = cls._stopped_reason(container)
+        if reason is not None:
+            raise TargetError(f"target stopped before it became healthy: {reason}")
+        raise TargetError(f"the target container publishes no port {port}; is --port right?")
 
     @staticmethod
     def _stopped_reason(container: Any) -> str | None:
