@@ -30,10 +30,11 @@ from dast.cli.wiring import (
     build_target,
 )
 from dast.core.events import ScanObserver
+from dast.core.openapi import check_definition_source
 from dast.core.scan import ScanRequest, run_scan
 from dast.engine.install import engine_install, install_engine
 from dast.engine.local import LocalProvider
-from dast.errors import DastError, Interrupted, ProfileError, UsageError
+from dast.errors import DastError, Interrupted, ProfileError, ReportError, UsageError
 from dast.gate import evaluate, parse_fail_on
 from dast.models import Risk, RunRecord
 from dast.profiles.loader import available_profiles, load_profile
@@ -193,6 +194,7 @@ def scan(
         if template_dir is not None and not template_dir.is_dir():
             raise UsageError(f"--template-dir {template_dir}: no such folder")
         loaded = load_profile(profile)
+        check_definition_source(loaded.profile.openapi.file if loaded.profile.openapi.enabled else None)
         run_id = secrets.token_hex(4)
         target_logs: list[str] = []
         target_runtime = build_target(
@@ -217,7 +219,7 @@ def scan(
             record = run_scan(request, target_runtime, engine, observer)
         written = write_reports(record, output_formats, out, RenderOptions(template_dir=template_dir))
         if target_logs:
-            write_atomic(out / "target.log", "".join(target_logs).encode("utf-8", "replace"))
+            _write_target_log(out, target_logs)
         if OutputFormat.MARKDOWN in output_formats:
             summary = reporter_for(OutputFormat.MARKDOWN, RenderOptions()).render(record)
             write_step_summary(summary, os.environ)
@@ -225,6 +227,13 @@ def scan(
         _fail(err)
         return
     _finish(record, written)
+
+
+def _write_target_log(out: Path, chunks: list[str]) -> None:
+    try:
+        write_atomic(out / "target.log", "".join(chunks).encode("utf-8", "replace"))
+    except OSError as err:
+        raise ReportError(f"could not write {out / 'target.log'}: {err.strerror or err}") from None
 
 
 def _finish(record: RunRecord, written: list[Path]) -> None:

@@ -109,7 +109,7 @@ class RichProgress:
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, Notice):
-            self._progress.console.print(f"[dim]{redact(event.message)}[/dim]", markup=True, highlight=False)
+            self._progress.console.print(redact(event.message), style="dim", markup=False, highlight=False)
         elif isinstance(event, PhaseStarted):
             self._tasks[event.phase] = self._progress.add_task(event.phase, total=100, urls=0, alerts=0)
         elif isinstance(event, PhaseProgress) and event.phase in self._tasks:

@@ -69,13 +69,24 @@ def import_definition(
     return ImportSummary(sent, False, f"{sent} operations imported by dast")
 
 
+def check_definition_source(source_file: str | None) -> None:
+    """A definition file is checked before anything starts, so a typo is exit 2 at once."""
+    if source_file is not None:
+        _parse(_read_file(source_file), source_file)
+
+
+def _read_file(source_file: str) -> str:
+    try:
+        return Path(source_file).read_text(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"openapi.file {source_file}: cannot read: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"openapi.file {source_file}: not UTF-8 text") from None
+
+
 def _load(source_url: str | None, source_file: str | None, host_url: str) -> Mapping[str, Any]:
     if source_file is not None:
-        path = Path(source_file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"openapi.file {source_file}: cannot read: {err.strerror}") from None
+        text = _read_file(source_file)
         where = source_file
     elif source_url is not None:
         url = urljoin(host_url, source_url)
@@ -93,6 +104,10 @@ def _load(source_url: str | None, source_file: str | None, host_url: str) -> Map
         text = response.text
     else:
         raise UsageError("openapi: give a url or a file")
+    return _parse(text, where)
+
+
+def _parse(text: str, where: str) -> Mapping[str, Any]:
     try:
         document = yaml.safe_load(text)  # JSON is YAML too
     except yaml.YAMLError:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dast.core.clock import Deadline
 
 FIRST_INTERVAL_S = 0.2
-MAX_INTERVAL_S = 2.0
+MAX_INTERVAL_S = 1.0
 GROWTH = 1.5
 
 

@@ -87,12 +87,21 @@ def run_scan(
     error = ""
     try:
         with contextlib.ExitStack() as stack:
+            began = clock.monotonic()
+            observer.on_event(PhaseStarted("target_start"))
             target = stack.enter_context(target_runtime.start())
             run.target = TargetInfo(url=target.host_url, image=target.image, image_digest=target.image_digest)
-            observer.on_event(Notice(f"target ready at {target.host_url}"))
+            _record(run, observer, "target_start", clock.monotonic() - began, f"ready at {target.host_url}")
+            began = clock.monotonic()
+            observer.on_event(PhaseStarted("engine_start"))
             session = stack.enter_context(engine_provider.start(target.network))
-            observer.on_event(Notice(f"engine: {session.description}"))
+            _record(run, observer, "engine_start", clock.monotonic() - began, session.description)
             _Orchestrator(request.profile, session, target, observer, clock, overall, run).run()
+            teardown_began = clock.monotonic()
+        # Stopping the engine and removing containers is part of the run's cost; it is shown too.
+        _record(
+            run, observer, "teardown", clock.monotonic() - teardown_began, "engine stopped, target removed"
+        )
     except InfrastructureError as err:
         error = str(err)  # the CLI reports it once, after the reports are written
     return RunRecord(
@@ -110,6 +119,12 @@ def run_scan(
         fail_on=request.fail_on,
         error=error,
     )
+
+
+def _record(run: _Run, observer: ScanObserver, name: str, duration_s: float, detail: str) -> None:
+    result = PhaseResult(name=name, outcome=PhaseOutcome.COMPLETED, duration_s=duration_s, detail=detail)
+    run.phases.append(result)
+    observer.on_event(PhaseFinished(result))
 
 
 def _now() -> str:
@@ -179,9 +194,15 @@ class _Orchestrator:
         reserve_end = Deadline(self.clock, self.overall.at - reserve)
         return Deadline.after(self.clock, phase_seconds).earliest(reserve_end)
 
-    def _record(self, name: str, outcome: PhaseOutcome, started: float, detail: str = "") -> None:
+    def _record(
+        self, name: str, outcome: PhaseOutcome, started: float, detail: str = "", engine_s: float = 0.0
+    ) -> None:
         result = PhaseResult(
-            name=name, outcome=outcome, duration_s=self.clock.monotonic() - started, detail=detail
+            name=name,
+            outcome=outcome,
+            duration_s=self.clock.monotonic() - started,
+            detail=detail,
+            engine_duration_s=engine_s,
         )
         self.run_state.phases.append(result)
         if outcome is PhaseOutcome.CUT_SHORT:
@@ -199,6 +220,7 @@ class _Orchestrator:
         progress: Callable[[str], int],
         stop: Callable[[str], None],
         found: Callable[[str], int] = lambda _id: 0,
+        engine_seconds: Callable[[str], float] = lambda _id: 0.0,
     ) -> None:
         """Start a job in ZAP, follow its progress, stop it when its budget runs out."""
         began = self.clock.monotonic()
@@ -222,7 +244,7 @@ class _Orchestrator:
             )
 
         if poll_until(done, deadline, tick):
-            self._record(name, PhaseOutcome.COMPLETED, began)
+            self._record(name, PhaseOutcome.COMPLETED, began, engine_s=engine_seconds(job))
         else:
             stop(job)
             self._record(
@@ -230,6 +252,7 @@ class _Orchestrator:
                 PhaseOutcome.CUT_SHORT,
                 began,
                 f"budget of {deadline_span(budget_s, began, deadline)} reached at {state['percent']}%",
+                engine_s=engine_seconds(job),
             )
 
     # -- phases -----------------------------------------------------------------------------
@@ -337,6 +360,7 @@ class _Orchestrator:
             start=lambda: self.api.start_active_scan(self.url, self.context_id, POLICY_NAME),
             progress=self.api.active_progress,
             stop=self.api.stop_active_scan,
+            engine_seconds=self.api.active_scan_engine_seconds,
         )
 
     def _collect(self) -> None:

@@ -122,6 +122,10 @@ class ZapApi(abc.ABC):
     @abc.abstractmethod
     def stop_active_scan(self, scan_id: str) -> None: ...
 
+    def active_scan_engine_seconds(self, scan_id: str) -> float:
+        """Time the engine itself reports for an active scan's rules; 0.0 when it reports none."""
+        return 0.0
+
     @abc.abstractmethod
     def alerts(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]: ...
 

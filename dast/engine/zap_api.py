@@ -247,6 +247,19 @@ class ZaproxyApi(ZapApi):
     def stop_active_scan(self, scan_id: str) -> None:
         self._zap.ascan.stop(scan_id)
 
+    def active_scan_engine_seconds(self, scan_id: str) -> float:
+        # scanProgress: [host, {"HostProcess": [{"Plugin": [name, id, quality, status, timeInMs, ...]}]}]
+        total_ms = 0
+        progress = self._zap.ascan.scan_progress(scan_id)
+        for entry in progress if isinstance(progress, list) else ():
+            if not isinstance(entry, dict):
+                continue
+            for process in entry.get("HostProcess", ()):
+                plugin: list[Any] = process.get("Plugin", []) if isinstance(process, dict) else []
+                if len(plugin) > 4 and str(plugin[4]).isdigit():
+                    total_ms += int(plugin[4])
+        return total_ms / 1000.0
+
     # -- results ---------------------------------------------------------------------------
 
     def alerts(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:

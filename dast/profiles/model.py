@@ -22,6 +22,8 @@ def parse_duration(value: object) -> float:
             raise ValueError("a duration cannot be negative")
         return float(value)
     if isinstance(value, str):
+        if value.strip().isdigit():  # "90", as env vars and quoted YAML give it
+            return float(value.strip())
         match = _DURATION.match(value)
         if match and any(match.groups()):
             hours, minutes, seconds = (int(g or 0) for g in match.groups())

@@ -35,7 +35,17 @@ from dast.models import Confidence, PhaseOutcome, PhaseResult, Risk, RunRecord
 from dast.profiles.model import Profile
 from dast.target.interface import RunningTarget
 
-PHASES = ["spider", "ajax_spider", "openapi", "passive", "active", "alerts"]
+PHASES = [
+    "target_start",
+    "engine_start",
+    "spider",
+    "ajax_spider",
+    "openapi",
+    "passive",
+    "active",
+    "alerts",
+    "teardown",
+]
 HOST_URL = "http://127.0.0.1:8080/"
 NETWORK_URL = "http://app:8080/"
 
@@ -507,7 +517,14 @@ def test_engine_error_mid_scan_is_recorded_after_cleanup() -> None:
     zap = FakeZap(raise_on={"start_active_scan": EngineError("ZAP API call ascan/action/scan failed")})
     scan = run(make_profile("full"), zap)
     assert scan.record.error == "ZAP API call ascan/action/scan failed"
-    assert [p.name for p in scan.record.phases] == ["spider", "ajax_spider", "openapi", "passive"]
+    assert [p.name for p in scan.record.phases] == [
+        "target_start",
+        "engine_start",
+        "spider",
+        "ajax_spider",
+        "openapi",
+        "passive",
+    ]
     assert scan.record.findings == ()
     assert scan.log == ["target.start", "engine.start", "engine.stop", "target.stop"]
 
@@ -518,7 +535,7 @@ def test_engine_that_fails_to_start_still_stops_the_target() -> None:
     assert scan.target.stopped == 1
     assert scan.provider.stopped == 0
     assert scan.zap.calls == []
-    assert scan.record.phases == ()
+    assert [p.name for p in scan.record.phases] == ["target_start"]  # the engine never started
 
 
 def test_target_that_fails_to_start_never_starts_the_engine() -> None:
@@ -576,11 +593,11 @@ def test_observer_sees_started_progress_and_finished() -> None:
     finished = [e.result.name for e in events if isinstance(e, PhaseFinished)]
     assert finished == PHASES
     assert started == [p for p in PHASES if p in started]  # in order
-    assert set(started) == {"spider", "passive", "active", "alerts"}  # skipped phases do not start
+    # Skipped phases do not start; teardown is only measured.
+    assert set(started) == {"target_start", "engine_start", "spider", "passive", "active", "alerts"}
     assert tuple(e.result for e in events if isinstance(e, PhaseFinished)) == scan.record.phases
-    notices = scan.notices()
-    assert notices[0] == f"target ready at {HOST_URL}"
-    assert notices[1] == "engine: fake ZAP (in memory)"
+    assert scan.phase("target_start").detail == f"ready at {HOST_URL}"
+    assert scan.phase("engine_start").detail == "fake ZAP (in memory)"
 
 
 def _finished(event: object, name: str) -> bool:
