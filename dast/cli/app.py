@@ -175,7 +175,8 @@ def scan(
 
     Environment: DAST_TARGET, DAST_IMAGE, DAST_PORT, DAST_PROFILE, DAST_FAIL_ON, DAST_OUT, DAST_FORMAT,
     DAST_ZAP, DAST_ZAP_URL, DAST_ZAP_API_KEY (the remote engine's key; never on the command line),
-    DAST_ZAP_IMAGE, DAST_HEALTH_PATH, DAST_TARGET_TIMEOUT, DAST_PROGRESS.
+    DAST_ZAP_IMAGE, DAST_ZAP_SCRIPT_DIR (the rule pack's folder on a remote ZAP's host),
+    DAST_HEALTH_PATH, DAST_TARGET_TIMEOUT, DAST_PROGRESS.
 
     Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 bad usage or configuration,
     3 engine/target/infrastructure failure, 130 interrupted.
@@ -211,7 +212,14 @@ def scan(
             logs_sink=target_logs.append,
         )
         engine = build_engine(
-            EngineOptions(choice=zap, zap_url=zap_url, api_key=api_key, zap_image=zap_image, run_id=run_id)
+            EngineOptions(
+                choice=zap,
+                zap_url=zap_url,
+                api_key=api_key,
+                zap_image=zap_image,
+                run_id=run_id,
+                script_dir=os.environ.get("DAST_ZAP_SCRIPT_DIR"),
+            )
         )
         request = ScanRequest(profile=loaded.profile, profile_sha256=loaded.sha256, fail_on=threshold)
         LOGGER.info(f"profile {loaded.profile.name} ({loaded.source}), fail on {fail_on}")

@@ -34,11 +34,12 @@ class EngineOptions:
     api_key: str | None
     zap_image: str
     run_id: str
+    script_dir: str | None = None  # the rule pack's folder as the remote ZAP host sees it
 
 
 def build_engine(options: EngineOptions) -> EngineProvider:
     candidates: dict[ZapChoice, Callable[[], EngineProvider]] = {
-        ZapChoice.REMOTE: lambda: RemoteProvider(options.zap_url, options.api_key),
+        ZapChoice.REMOTE: lambda: RemoteProvider(options.zap_url, options.api_key, options.script_dir),
         ZapChoice.LOCAL: LocalProvider,
         ZapChoice.DOCKER: lambda: DockerProvider(options.zap_image, run_id=options.run_id),
     }

@@ -100,7 +100,11 @@ def run_scan(
             teardown_began = clock.monotonic()
         # Stopping the engine and removing containers is part of the run's cost; it is shown too.
         _record(
-            run, observer, "teardown", clock.monotonic() - teardown_began, "engine stopped, target removed"
+            run,
+            observer,
+            "teardown",
+            clock.monotonic() - teardown_began,
+            "engine stopped, containers and networks removed",
         )
     except InfrastructureError as err:
         error = str(err)  # the CLI reports it once, after the reports are written

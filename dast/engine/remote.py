@@ -10,15 +10,23 @@ from dast.engine.interface import EngineProvider, EngineSession
 from dast.engine.zap_api import ZaproxyApi, wait_until_answering
 from dast.errors import UsageError
 from dast.redact import REDACTOR
+from dast.resources import rulepack_dir
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class RemoteProvider(EngineProvider):
     name = "remote"
 
-    def __init__(self, zap_url: str | None, api_key: str | None, script_dir: str = "", wait_s: float = 30.0):
+    def __init__(
+        self, zap_url: str | None, api_key: str | None, script_dir: str | None = None, wait_s: float = 30.0
+    ):
         self._zap_url = zap_url
         self._api_key = api_key
-        self._script_dir = script_dir
+        # The rule pack is loaded by path on the ZAP host: ours when ZAP runs on this machine,
+        # else wherever the user mounted it (DAST_ZAP_SCRIPT_DIR).
+        host = urlsplit(zap_url or "").hostname or ""
+        self._script_dir = script_dir or (str(rulepack_dir()) if host in LOOPBACK_HOSTS else "")
         self._wait_s = wait_s
         REDACTOR.add(api_key)
 

@@ -98,7 +98,10 @@ def script_engine(caps: EngineCapabilities) -> str:
 def load_pack(api: ZapApi, caps: EngineCapabilities, script_dir: str, include_active: bool) -> list[RuleInfo]:
     """Load the pack's scripts; returns the rules now running."""
     if not script_dir:
-        raise EngineError("the rule pack cannot be loaded: no script folder on the engine's host is known")
+        raise EngineError(
+            "the engine lacks ZAP's standard rules and dast's rule pack cannot be loaded into it: "
+            "set DAST_ZAP_SCRIPT_DIR to where dast/engine/rulepack is mounted on the ZAP host"
+        )
     engine = script_engine(caps)
     loaded: list[RuleInfo] = []
     for rule in pack_rules():

@@ -208,3 +208,45 @@ def test_a_missing_image_is_bad_usage_and_starts_nothing(docker_client: Any, tmp
     assert len([line for line in result.stderr.splitlines() if line.startswith("dast: error:")]) == 1
     assert not (tmp_path / "out").exists()
     assert leftovers(docker_client) == []
+
+
+def test_remote_provider_scans_with_an_engine_someone_else_started(
+    docker_client: Any, demo_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    require_local_engine()
+    from dast.engine.local import LocalProvider
+
+    # A ZAP we start ourselves stands in for the team's shared one; dast must not stop it.
+    with LocalProvider().start(None) as engine:
+        port = engine.description.rsplit(":", 1)[1].rstrip(")")
+        api_key = engine.api._zap._api_key
+        environment = {**os.environ, "DAST_ZAP_API_KEY": api_key}
+        result = subprocess.run(
+            dast(
+                "scan",
+                "--image",
+                demo_image,
+                "--port",
+                "8000",
+                "--health-path",
+                "/healthz",
+                "--profile",
+                "full",
+                "--zap",
+                "remote",
+                "--zap-url",
+                f"http://127.0.0.1:{port}",
+                "--out",
+                str(tmp_path / "out"),
+            ),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=environment,
+        )
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert engine.api.capabilities().version == "2.11.1", "the remote engine is still running"
+    record = (tmp_path / "out" / "results.json").read_text()
+    assert '"provider": "remote"' in record and '"rule_id": "40012"' in record
+    assert api_key not in result.stdout + result.stderr + record, "the API key never appears"
+    assert leftovers(docker_client) == []
