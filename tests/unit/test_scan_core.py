@@ -255,7 +255,7 @@ def test_rule_pack_without_a_script_engine_fails_cleanly() -> None:
 
 def test_rule_pack_without_a_script_dir_fails_cleanly() -> None:
     scan = run(make_profile("full"), FakeZap(CORE_CAPS), script_dir="")
-    assert "no script folder" in scan.record.error
+    assert "DAST_ZAP_SCRIPT_DIR" in scan.record.error
     assert_cleaned_up(scan.target, scan.provider, scan.log)
 
 
