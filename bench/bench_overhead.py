@@ -34,7 +34,9 @@ ENGINE_PHASES = {"engine_start", "spider", "ajax_spider", "openapi", "passive", 
 
 def build_demo() -> None:
     client = docker.from_env()
-    client.images.build(path=str(ROOT / "demo-app"), tag=DEMO_IMAGE, buildargs={"BASE_IMAGE": BASE_IMAGE}, rm=True)
+    client.images.build(
+        path=str(ROOT / "demo-app"), tag=DEMO_IMAGE, buildargs={"BASE_IMAGE": BASE_IMAGE}, rm=True
+    )
     client.close()
 
 
@@ -68,7 +70,9 @@ def one_run(zap: str, profile: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--zap", default="local", choices=["local", "docker"])
     parser.add_argument("--profile", default="full")
