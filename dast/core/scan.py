@@ -181,14 +181,25 @@ class _Orchestrator:
     def _setup_rules(self, caps: EngineCapabilities) -> None:
         active = self.profile.active.enabled
         own = rulepack.engine_rules(caps, include_active=active)
+        configured = {r.id for r in self.profile.active.rules}
+        # The pack's active rules all run inside ZAP's one script scanner, so a rule a profile
+        # disables is honoured by not loading its script.
+        disabled = frozenset(r.id for r in self.profile.active.rules if not r.enabled)
         if rulepack.needs_pack(caps, self.profile.rulepack):
-            loaded = rulepack.load_pack(self.api, caps, self.session.script_dir, include_active=active)
+            loaded = rulepack.load_pack(
+                self.api, caps, self.session.script_dir, include_active=active, disabled=disabled
+            )
             source = "engine+rulepack" if rulepack.has_standard_rules(caps) else "rulepack"
             self.observer.on_event(Notice(f"rule pack loaded: {len(loaded)} rules"))
             rules = loaded + [r for r in own if r.rule_id not in {x.rule_id for x in loaded}]
         else:
             source, rules = "engine", own
         self.run_state.rules = rules
+        known = {r.rule_id for r in rules} | disabled
+        for rule_id in sorted(configured - known, key=int):
+            self.observer.on_event(
+                Notice(f"profile rule {rule_id} is not in this engine; its settings are ignored")
+            )
         self.run_state.engine = EngineInfo(
             provider=self.session.provider, version=caps.version, rule_source=source
         )

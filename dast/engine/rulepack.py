@@ -95,8 +95,14 @@ def script_engine(caps: EngineCapabilities) -> str:
     raise EngineError(f"the engine has no JavaScript script engine for the rule pack (it offers: {offered})")
 
 
-def load_pack(api: ZapApi, caps: EngineCapabilities, script_dir: str, include_active: bool) -> list[RuleInfo]:
-    """Load the pack's scripts; returns the rules now running."""
+def load_pack(
+    api: ZapApi,
+    caps: EngineCapabilities,
+    script_dir: str,
+    include_active: bool,
+    disabled: frozenset[str] = frozenset(),
+) -> list[RuleInfo]:
+    """Load the pack's scripts, except rules a profile disabled; returns the rules now running."""
     if not script_dir:
         raise EngineError(
             "the engine lacks ZAP's standard rules and dast's rule pack cannot be loaded into it: "
@@ -105,7 +111,7 @@ def load_pack(api: ZapApi, caps: EngineCapabilities, script_dir: str, include_ac
     engine = script_engine(caps)
     loaded: list[RuleInfo] = []
     for rule in pack_rules():
-        if rule.kind == "active" and not include_active:
+        if (rule.kind == "active" and not include_active) or rule.rule_id in disabled:
             continue
         path = str(PurePosixPath(script_dir) / rule.file)
         api.load_script(f"dast-{rule.rule_id}", rule.kind, engine, path)

@@ -232,6 +232,15 @@ def test_rule_pack_loading(engine_caps: Any, base: str, mode: str, expected: lis
         assert max(i for i, n in enumerate(names) if n == "load_script") < names.index("access_url")
 
 
+def test_a_rule_disabled_in_the_profile_is_not_loaded_from_the_pack() -> None:
+    profile = make_profile("full", active={"rules": [{"id": 40018, "enabled": False}, {"id": 99999}]})
+    scan = run(profile, FakeZap(CORE_CAPS))
+    loaded = {name for name, *_ in scan.zap.called("load_script")}
+    assert "dast-40018" not in loaded and "dast-40012" in loaded
+    assert "40018" not in {r.rule_id for r in scan.record.rules}
+    assert "profile rule 99999 is not in this engine; its settings are ignored" in scan.notices()
+
+
 def test_engine_rules_exclude_the_script_runners() -> None:
     scan = run(make_profile("full"), FakeZap(STANDARD_CAPS))
     ids = {r.rule_id for r in scan.record.rules}
