@@ -334,15 +334,18 @@ class _Orchestrator:
         began = self.clock.monotonic()
         self.observer.on_event(PhaseStarted("passive"))
         deadline = self._budget(self.profile.passive.max_duration)
-        state = {"left": 0}
+        state = {"left": 0, "most": 0}
 
         def drained() -> bool:
             state["left"] = self.api.passive_queue()
+            state["most"] = max(state["most"], state["left"])
             return state["left"] == 0
 
         def tick() -> None:
+            # ZAP reports only the records still queued; progress is measured against the longest queue seen.
+            done_share = 1 - state["left"] / state["most"] if state["most"] else 1.0
             self.observer.on_event(
-                PhaseProgress("passive", 0, urls_found=state["left"], alerts=self.api.alert_count(self.url))
+                PhaseProgress("passive", int(100 * done_share), alerts=self.api.alert_count(self.url))
             )
 
         if poll_until(drained, deadline, tick):

@@ -6,8 +6,8 @@ var RULE = {
   id: 20019,
   name: "External Redirect",
   risk: 3, confidence: 2, cwe: 601, wasc: 38,
-  description: "URL redirectors represent common functionality employed by web sites to forward an incoming request to an alternate resource. The value of a request parameter is used as the redirect target without validation, so an attacker can send users to a site of their choosing (phishing, token theft).",
-  solution: "Do not redirect to URLs taken from the request. Use an allow list of destinations or server-side identifiers mapped to URLs, and only allow relative paths on the same site.",
+  description: "The application redirects the browser (through a 3xx Location header, a Refresh header or a meta refresh tag) to a destination taken from a request parameter. When the scanner supplied a URL on a foreign host, the response sent the browser to that host. An attacker can build links on this trusted domain that forward victims to a look-alike site for phishing or malware, or to a server that collects tokens carried in the URL; the trusted domain at the start of the link makes it more convincing.",
+  solution: "Do not use request data as a redirect destination. For 'return to' features, pass a key that the server maps to a fixed set of destinations, or accept only relative paths that start with a single '/' (reject values that start with '//' or '/\\' or that contain a scheme or a host). If external destinations are really needed, parse and normalise the URL and compare its host against an explicit allow list, and consider an intermediate page that shows the destination before leaving the site.",
   reference: "https://cheatsheetseries.owasp.org/cheatsheets/Unvalidated_Redirects_and_Forwards_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/601.html"
 };
 var HOST = "dast-redirect.invalid";

@@ -5,9 +5,9 @@ var RULE = {
   id: 40012,
   name: "Cross Site Scripting (Reflected)",
   risk: 3, confidence: 2, cwe: 79, wasc: 8,
-  description: "Cross-site Scripting (XSS) is an attack technique that involves echoing attacker-supplied code into a user's browser instance. The value of a request parameter is reflected into the HTML response without encoding, so script supplied in the parameter runs in the victim's browser in the context of the site.",
-  solution: "Validate all input and encode all output according to the context it is placed in (HTML body, attribute, JavaScript, URL, CSS). Use a vetted library or framework that does not allow this weakness to occur, and set a restrictive Content-Security-Policy.",
-  reference: "https://owasp.org/www-community/attacks/xss/\nhttps://cwe.mitre.org/data/definitions/79.html"
+  description: "Input sent in a request parameter is copied into the HTML page of the response without being encoded. The scanner first checked that a harmless marker was echoed, then sent an HTML/script payload and found it unchanged in the returned page, where a browser would parse it as markup. An attacker who gets a user to open a crafted link can run script in that user's browser in the context of this site: reading or changing what the page shows, performing actions with the user's session and stealing data that the page or its readable cookies hold.",
+  solution: "Encode untrusted data at the point where it is written into the page, with the encoding that matches the output context: HTML entity encoding for element content, attribute encoding for quoted attribute values, JavaScript string escaping inside scripts and URL encoding inside URLs. Use a template engine that escapes by default and avoid the calls that turn escaping off. Validate input against the expected format (type, length, allowed characters) as an additional layer, and send a Content-Security-Policy that forbids inline script to limit the damage of any case that is missed.",
+  reference: "https://owasp.org/www-community/attacks/xss/\nhttps://cheatsheetseries.owasp.org/cheatsheets/Cross_Site_Scripting_Prevention_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/79.html"
 };
 
 function send(as, msg, param, payload) {

@@ -5,8 +5,8 @@ var RULE = {
   id: 40018,
   name: "SQL Injection",
   risk: 3, confidence: 2, cwe: 89, wasc: 19,
-  description: "SQL injection may be possible: the parameter's value is placed into a database query without proper handling, so an attacker can change the query's meaning.",
-  solution: "Do not trust client side input. Use parameterized queries (prepared statements) for all database access and never build SQL by concatenating strings with user input. Apply least privilege to the database account and do not show database error messages to users.",
+  description: "A request parameter appears to be inserted into a database query as SQL text instead of being passed as a bound value. Either adding a quote character to the value made a database error message appear in the response, or appending a condition that is always true kept the original page while one that is always false changed it, which is how a modified query behaves. An attacker can rewrite the query to read or change data they should not reach, get past login or authorisation checks and, depending on the database and its privileges, take over the database server.",
+  solution: "Pass every value that comes from a request to the database as a parameter of a prepared statement (or through an ORM or query builder that binds values), never by concatenating or formatting it into the SQL text. Where parts of the query that cannot be parameters must vary, such as column names or sort direction, pick them from a fixed allow list in code. Give the application's database account only the permissions it needs, and catch database exceptions so that users get a generic error page instead of driver messages.",
   reference: "https://cheatsheetseries.owasp.org/cheatsheets/SQL_Injection_Prevention_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/89.html"
 };
 // Database error messages (literal, case-sensitive) that a syntax error can leak.

@@ -5,8 +5,8 @@ var RULE = {
   id: 6,
   name: "Path Traversal",
   risk: 3, confidence: 2, cwe: 22, wasc: 33,
-  description: "The Path Traversal attack technique allows an attacker access to files, directories, and commands that potentially reside outside the web document root directory. A request parameter is used to build a file path without restricting it, so files outside the intended directory can be read.",
-  solution: "Assume all input is malicious. Resolve the requested name against an allow list of known files, or canonicalize the path and verify that it stays inside the intended directory before opening it. Run the application with the least privileges needed.",
+  description: "A request parameter is used to build a path on the server's file system. When the scanner sent a relative path made of '../' sequences (or an absolute path), the response contained the contents of a well-known operating system file such as /etc/passwd or win.ini. An attacker can use the same parameter to read any file the application's account can open, for example configuration files, credentials, private keys and source code, and can use what they learn to attack the application further.",
+  solution: "Do not build file system paths directly from request data. Prefer passing a short identifier that the server maps to a fixed list of permitted files. If a file name must be accepted, restrict it to a strict character set (letters, digits, dash, underscore and a single dot for the extension; no slashes, backslashes or '..'), join it to a fixed base directory, resolve the real (canonical) path and refuse the request unless the result is still inside that base directory. Run the application under an account that can read only the files it needs.",
   reference: "https://owasp.org/www-community/attacks/Path_Traversal\nhttps://cwe.mitre.org/data/definitions/22.html"
 };
 var UNIX = /root:[^:\r\n]*:0:0:/;

@@ -4,9 +4,9 @@ var RULE = {
   id: 10010,
   name: "Cookie No HttpOnly Flag",
   risk: 1, confidence: 2, cwe: 1004, wasc: 13,
-  description: "A cookie has been set without the HttpOnly flag, which means that the cookie can be accessed by JavaScript. If a malicious script can be run on this page then the cookie will be accessible and can be transmitted to another site. If this is a session cookie then session hijacking may be possible.",
-  solution: "Ensure that the HttpOnly flag is set for all cookies.",
-  reference: "https://owasp.org/www-community/HttpOnly"
+  description: "The response sets a cookie without the HttpOnly attribute, so JavaScript running on the page can read it through document.cookie. Any script an attacker manages to run on the site, for example through a cross-site scripting flaw, can then copy the cookie and send it elsewhere. If the cookie identifies a session or carries an authentication token, the attacker can use it to act as the user.",
+  solution: "Add the HttpOnly attribute to every cookie that client-side script does not need to read, and always to session and authentication cookies. Set it once in the framework's session or cookie configuration rather than response by response. If a cookie really must be readable by script, make sure it holds nothing that grants access on its own.",
+  reference: "https://owasp.org/www-community/HttpOnly\nhttps://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Set-Cookie\nhttps://cwe.mitre.org/data/definitions/1004.html"
 };
 var HTTPS_ONLY = false;
 

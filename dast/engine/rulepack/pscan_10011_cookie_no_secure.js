@@ -4,9 +4,9 @@ var RULE = {
   id: 10011,
   name: "Cookie Without Secure Flag",
   risk: 1, confidence: 2, cwe: 614, wasc: 13,
-  description: "A cookie has been set without the secure flag, which means that the cookie can be accessed via unencrypted connections.",
-  solution: "Whenever a cookie contains sensitive information or is a session token, then it should always be passed using an encrypted channel. Ensure that the secure flag is set for cookies containing such sensitive information.",
-  reference: "https://owasp.org/www-project-web-security-testing-guide/v41/4-Web_Application_Security_Testing/06-Session_Management_Testing/02-Testing_for_Cookies_Attributes.html"
+  description: "A cookie is set over HTTPS without the Secure attribute, so the browser will also send it with plain HTTP requests to the same site, for example when a user follows an http:// link or an attacker injects one. On those requests anyone on the network path can read or change the cookie; if it is a session cookie, they can take over the session.",
+  solution: "Set the Secure attribute on every cookie issued by a site that is served over HTTPS, in particular session and authentication cookies, preferably once in the framework's cookie or session settings. Serve the whole site over HTTPS, redirect plain HTTP to HTTPS and enable Strict-Transport-Security so that browsers stop making plain HTTP requests to it.",
+  reference: "https://owasp.org/www-project-web-security-testing-guide/v41/4-Web_Application_Security_Testing/06-Session_Management_Testing/02-Testing_for_Cookies_Attributes.html\nhttps://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Set-Cookie\nhttps://cwe.mitre.org/data/definitions/614.html"
 };
 var HTTPS_ONLY = true;
 

@@ -4,9 +4,9 @@ var RULE = {
   id: 10020,
   name: "Missing Anti-clickjacking Header",
   risk: 2, confidence: 2, cwe: 1021, wasc: 15,
-  description: "The response does not include either Content-Security-Policy with 'frame-ancestors' directive or X-Frame-Options to protect against 'ClickJacking' attacks.",
-  solution: "Modern Web browsers support the Content-Security-Policy and X-Frame-Options HTTP headers. Ensure one of them is set on all web pages returned by your site/app. If you expect the page to be framed only by pages on your server (e.g. it's part of a FRAMESET) then you'll want to use SAMEORIGIN, otherwise if you never expect the page to be framed, you should use DENY. Alternatively consider implementing Content Security Policy's \"frame-ancestors\" directive.",
-  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options"
+  description: "This HTML response has neither an X-Frame-Options header nor a Content-Security-Policy with a frame-ancestors directive, so any other website may display the page inside a frame. A hostile site can overlay or hide the framed page and trick users into clicking its buttons and links (clickjacking), carrying out actions with their logged-in session without their knowledge.",
+  solution: "Tell browsers which sites may frame your pages, on every HTML response. Use the Content-Security-Policy directive frame-ancestors: 'none' if the pages are never framed, or 'self' (plus specific trusted origins) if your own site frames them. For older browsers also send X-Frame-Options with DENY or SAMEORIGIN to the same effect. Set the headers centrally in the web server, reverse proxy or application middleware so that no page is missed.",
+  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Frame-Options\nhttps://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Content-Security-Policy/frame-ancestors\nhttps://cheatsheetseries.owasp.org/cheatsheets/Clickjacking_Defense_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/1021.html"
 };
 
 function scan(ps, msg, src) {

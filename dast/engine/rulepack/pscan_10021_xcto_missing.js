@@ -4,9 +4,9 @@ var RULE = {
   id: 10021,
   name: "X-Content-Type-Options Header Missing",
   risk: 1, confidence: 2, cwe: 693, wasc: 15,
-  description: "The Anti-MIME-Sniffing header X-Content-Type-Options was not set to 'nosniff'. This allows older versions of Internet Explorer and Chrome to perform MIME-sniffing on the response body, potentially causing the response body to be interpreted and displayed as a content type other than the declared content type.",
-  solution: "Ensure that the application/web server sets the Content-Type header appropriately, and that it sets the X-Content-Type-Options header to 'nosniff' for all web pages.",
-  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options"
+  description: "The response does not carry the header X-Content-Type-Options: nosniff. Without it, a browser may disregard the declared Content-Type and guess the type from the content itself. A response that contains user-supplied data, or an uploaded file, could then be treated as HTML or as a script and lead to cross-site scripting or to the file being run as script by another page.",
+  solution: "Send X-Content-Type-Options: nosniff with every response, configured once in the web server, reverse proxy or application middleware. Also make sure each response declares its correct Content-Type (with a charset for text types), so browsers have no reason to guess.",
+  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Content-Type-Options\nhttps://cwe.mitre.org/data/definitions/693.html"
 };
 
 function scan(ps, msg, src) {

@@ -4,9 +4,9 @@ var RULE = {
   id: 10035,
   name: "Strict-Transport-Security Header Not Set",
   risk: 1, confidence: 3, cwe: 319, wasc: 15,
-  description: "HTTP Strict Transport Security (HSTS) is a web security policy mechanism whereby a web server declares that complying user agents (such as a web browser) are to interact with it using only secure HTTPS connections. The HTTPS response does not set the Strict-Transport-Security header.",
-  solution: "Ensure that your web server, application server, load balancer, etc. is configured to enforce Strict-Transport-Security.",
-  reference: "https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Strict_Transport_Security_Cheat_Sheet.html\nhttps://owasp.org/www-community/Security_Headers\nhttps://en.wikipedia.org/wiki/HTTP_Strict_Transport_Security"
+  description: "This HTTPS response does not include a Strict-Transport-Security (HSTS) header. Without it, browsers keep following http:// links and typed addresses for the site over plain HTTP, so an attacker on the network can intercept that first unencrypted request and keep the user on a plain HTTP or look-alike connection (SSL stripping) before the redirect to HTTPS happens.",
+  solution: "Return Strict-Transport-Security on every HTTPS response, for example 'max-age=31536000; includeSubDomains' once every subdomain works over HTTPS. Start with a short max-age while testing and raise it afterwards; with a long max-age and includeSubDomains in place, consider adding the preload directive and submitting the domain to the browser preload list. Keep redirecting plain HTTP requests to HTTPS.",
+  reference: "https://cheatsheetseries.owasp.org/cheatsheets/HTTP_Strict_Transport_Security_Cheat_Sheet.html\nhttps://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Strict-Transport-Security\nhttps://cwe.mitre.org/data/definitions/319.html"
 };
 
 function scan(ps, msg, src) {

@@ -4,9 +4,9 @@ var RULE = {
   id: 10038,
   name: "Content Security Policy (CSP) Header Not Set",
   risk: 2, confidence: 3, cwe: 693, wasc: 15,
-  description: "Content Security Policy (CSP) is an added layer of security that helps to detect and mitigate certain types of attacks, including Cross Site Scripting (XSS) and data injection attacks. The response does not set a Content-Security-Policy header.",
-  solution: "Ensure that your web server, application server, load balancer, etc. is configured to set the Content-Security-Policy header.",
-  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP\nhttps://cheatsheetseries.owasp.org/cheatsheets/Content_Security_Policy_Cheat_Sheet.html"
+  description: "This HTML response does not set a Content-Security-Policy header. A policy tells the browser which sources of script, styles, frames and other content the page may load or run. Without one the browser has no second line of defence: if an attacker manages to inject markup or script into a page, through cross-site scripting or another injection flaw, nothing limits what that code can load or do.",
+  solution: "Define a Content-Security-Policy that allows only the sources the application really uses and send it with every HTML response, for example starting from default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'. Move inline scripts and event handlers into files, or allow specific ones with nonces or hashes instead of 'unsafe-inline'. Roll the policy out first with Content-Security-Policy-Report-Only to find what it would block, then enforce it.",
+  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP\nhttps://cheatsheetseries.owasp.org/cheatsheets/Content_Security_Policy_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/693.html"
 };
 
 function scan(ps, msg, src) {

@@ -4,9 +4,9 @@ var RULE = {
   id: 10054,
   name: "Cookie without SameSite Attribute",
   risk: 1, confidence: 2, cwe: 1275, wasc: 13,
-  description: "A cookie has been set without the SameSite attribute, which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks.",
-  solution: "Ensure that the SameSite attribute is set to either 'lax' or ideally 'strict' for all cookies.",
-  reference: "https://tools.ietf.org/html/draft-ietf-httpbis-cookie-same-site"
+  description: "The response sets a cookie without a SameSite attribute. The cookie's cross-site behaviour is then left to each browser's default, and browsers that do not default to Lax attach it to every request that another website causes towards this site (form posts, images, scripts). This makes cross-site request forgery and cross-site information leaks easier, in particular for session cookies.",
+  solution: "Give every cookie an explicit SameSite attribute: Strict for cookies that are never needed when a user arrives from another site, Lax for session cookies that must survive a user following a link to the site. Use None only where cross-site use is a real requirement, and then always together with Secure. Keep anti-CSRF tokens on state-changing requests, since SameSite is an additional layer and not a replacement.",
+  reference: "https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/Set-Cookie\nhttps://cheatsheetseries.owasp.org/cheatsheets/Cross-Site_Request_Forgery_Prevention_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/1275.html"
 };
 var HTTPS_ONLY = false;
 

@@ -4,9 +4,9 @@ var RULE = {
   id: 90022,
   name: "Application Error Disclosure",
   risk: 2, confidence: 2, cwe: 200, wasc: 13,
-  description: "This page contains an error/warning message that may disclose sensitive information like the location of the file that produced the unhandled exception. This information can be used to launch further attacks against the web application. The alert could be a false positive if the error message is found inside a documentation page.",
-  solution: "Review the source code of this page. Implement custom error pages. Consider implementing a mechanism to provide a unique error reference/identifier to the client (browser) while logging the details on the server side and not exposing them to the user.",
-  reference: "https://owasp.org/www-community/Improper_Error_Handling"
+  description: "The response contains output that looks like an unhandled error from the application or its platform, such as a stack trace, a framework error page or a database driver message (or, failing that, the request ended in a bare HTTP 500). Such output can reveal source file paths, function and class names, library and framework versions, fragments of queries and configuration details, all of which help an attacker understand the application and aim further attacks; it also shows that the input reached code that did not cope with it. Pages that legitimately show error text, such as documentation, can be false positives.",
+  solution: "Catch exceptions centrally and return a generic error page or API error body with a suitable status code and no technical details; include a random reference number that support staff can look up in the server-side logs, where the full error is recorded. Turn off debug and development modes (framework debug pages, detailed error output, display_errors and similar) in production. Then fix the fault that raised the error, which often means validating the input that caused it.",
+  reference: "https://owasp.org/www-community/Improper_Error_Handling\nhttps://cheatsheetseries.owasp.org/cheatsheets/Error_Handling_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/209.html"
 };
 // Evidence strings of framework/runtime error output (case-sensitive literal matches).
 var PATTERNS = [
