@@ -16,9 +16,7 @@ from typing import Any
 import pytest
 from engines import (
     ZAP_IMAGE,
-    build_demo_image,
     leftovers,
-    require_docker,
     require_image,
     require_local_engine,
     zap_processes,
@@ -30,20 +28,15 @@ BASE_IMAGE = os.environ.get("DAST_BASE_IMAGE", "dast-base/debian:bookworm")
 CRASHING_IMAGE = "dast-crashing-target:test"
 
 
-@pytest.fixture(scope="module")
-def docker_client() -> Any:
-    client = require_docker()
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def demo_image(docker_client: Any) -> str:
-    return build_demo_image(docker_client)
-
-
 def dast(*args: str) -> list[str]:
     return [sys.executable, "-m", "dast", *args]
+
+
+def scan_demo(image: str, out: Path, *args: str) -> list[str]:
+    """`dast scan` of the demo app in a container."""
+    return dast(
+        "scan", "--image", image, "--port", "8000", "--health-path", "/healthz", "--out", str(out), *args
+    )
 
 
 def wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float) -> list[str]:
@@ -72,23 +65,7 @@ def test_a_signal_mid_scan_cleans_up_and_exits_130(
     require_local_engine()
     out = tmp_path / "out"
     process = subprocess.Popen(
-        dast(
-            "scan",
-            "--image",
-            demo_image,
-            "--port",
-            "8000",
-            "--health-path",
-            "/healthz",
-            "--profile",
-            "full",
-            "--zap",
-            "local",
-            "--out",
-            str(out),
-            "--progress",
-            "plain",
-        ),
+        scan_demo(demo_image, out, "--profile", "full", "--zap", "local", "--progress", "plain"),
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -158,21 +135,7 @@ def test_an_engine_that_cannot_start_is_one_line_and_exit_3(
 ) -> None:
     require_image(docker_client, BASE_IMAGE, "run: scripts/build-images.sh")
     result = subprocess.run(
-        dast(
-            "scan",
-            "--image",
-            demo_image,
-            "--port",
-            "8000",
-            "--health-path",
-            "/healthz",
-            "--zap",
-            "docker",
-            "--zap-image",
-            BASE_IMAGE,
-            "--out",
-            str(tmp_path / "out"),
-        ),
+        scan_demo(demo_image, tmp_path / "out", "--zap", "docker", "--zap-image", BASE_IMAGE),
         capture_output=True,
         text=True,
         timeout=120,
@@ -222,22 +185,15 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
         api_key = engine.api._zap._api_key
         environment = {**os.environ, "DAST_ZAP_API_KEY": api_key}
         result = subprocess.run(
-            dast(
-                "scan",
-                "--image",
+            scan_demo(
                 demo_image,
-                "--port",
-                "8000",
-                "--health-path",
-                "/healthz",
+                tmp_path / "out",
                 "--profile",
                 "full",
                 "--zap",
                 "remote",
                 "--zap-url",
                 f"http://127.0.0.1:{port}",
-                "--out",
-                str(tmp_path / "out"),
             ),
             capture_output=True,
             text=True,

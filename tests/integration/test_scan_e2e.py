@@ -18,9 +18,7 @@ import jsonschema
 import pytest
 from engines import (
     ZAP_IMAGE,
-    build_demo_image,
     leftovers,
-    require_docker,
     require_image,
     require_local_engine,
     zap_processes,
@@ -62,18 +60,6 @@ class Scan:
             urlsplit(i["url"]).path == path and (parameter is None or i["parameter"] == parameter)
             for i in self.instances(rule_id)
         )
-
-
-@pytest.fixture(scope="module")
-def docker_client() -> Any:
-    client = require_docker()
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def demo_image(docker_client: Any) -> str:
-    return build_demo_image(docker_client)
 
 
 def run_scan(out: Path, *args: str) -> Scan:

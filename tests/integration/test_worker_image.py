@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from engines import BASE_IMAGE, ROOT, require_docker, require_image
+from engines import BASE_IMAGE, ROOT, require_image
 
 pytestmark = pytest.mark.engine
 
@@ -17,13 +17,6 @@ def extra_ca_pem() -> str:
     """This machine reaches PyPI through a TLS-intercepting proxy; the build must trust its CA too."""
     folder = Path("/usr/local/share/ca-certificates")
     return "".join(p.read_text() for p in sorted(folder.glob("*.crt"))) if folder.is_dir() else ""
-
-
-@pytest.fixture(scope="module")
-def docker_client() -> Any:
-    client = require_docker()
-    yield client
-    client.close()
 
 
 def test_worker_image_builds_and_runs_dast_help(docker_client: Any) -> None:

@@ -69,7 +69,7 @@ function scan(as, msg, param, value) {
     for (var j = 0; j < DB_ERRORS.length; j++) {
       if (b.indexOf(DB_ERRORS[j]) >= 0 && origBody.indexOf(DB_ERRORS[j]) < 0) {
         raise(as, m, param, errPayloads[i], DB_ERRORS[j],
-              "The response to the attack contained a database error message that the original response did not.");
+              "A database error message appeared in the response to the modified value but not in the response to the original value.");
         return;
       }
     }
@@ -93,8 +93,9 @@ function scan(as, msg, param, value) {
     var again = send(as, msg, param, value);
     if (again == null || body(again, [value]) != origBody) return;
     raise(as, t, param, pairs[p][0], "",
-          "The page results were successfully manipulated using the boolean conditions [" + pairs[p][0] +
-          "] and [" + pairs[p][1] + "]: the true condition returned the original page, the false condition a different one.");
+          "Appending an always-true condition [" + pairs[p][0] + "] returned the same page as the original value, " +
+          "an always-false condition [" + pairs[p][1] + "] returned a different page, and repeating the original request " +
+          "returned the original page again.");
     return;
   }
 }

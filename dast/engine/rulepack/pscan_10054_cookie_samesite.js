@@ -69,8 +69,8 @@ function check(cookie) {
   if (v == "strict" || v == "lax") return null;
   if (v == "none") {
     return { name: "Cookie with SameSite Attribute None",
-             description: "A cookie has been set with its SameSite attribute set to \"none\", which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks." };
+             description: "The response sets a cookie with SameSite=None, which explicitly lets browsers attach it to requests that other websites cause towards this site. Unless cross-site use of this cookie is a deliberate requirement, it stays exposed to cross-site request forgery and cross-site information leaks; where it is required, the cookie must also be Secure." };
   }
   return { name: "Cookie with Invalid SameSite Attribute",
-           description: "A cookie has been set with an invalid SameSite attribute value, which means that the cookie can be sent as a result of a cross-site request. The SameSite attribute is an effective counter measure to cross-site request forgery, cross-site script inclusion, and timing attacks." };
+           description: "The response sets a cookie whose SameSite attribute has a value other than Strict, Lax or None. Browsers ignore a value they do not recognise and fall back to their own default, so the restriction the developer intended may not apply and the cookie may be sent with requests that other websites cause, which helps cross-site request forgery." };
 }

@@ -1,5 +1,8 @@
 // dast rule pack - passive rule 90022: Application Error Disclosure.
 // ZAP passive script (Nashorn): scan(ps, msg, src). Alerts carry pluginId 90022.
+// Unlike the other passive rules it also looks at the active scanner's messages: error pages are
+// mostly reached only by attack requests (for example a quote in a numeric parameter), which the
+// passive scanner skips by default.
 var RULE = {
   id: 90022,
   name: "Application Error Disclosure",
@@ -28,6 +31,25 @@ var PATTERNS = [
   "The error occurred in",
   "Internal Server Error</title>"
 ];
+
+// History types (org.parosproxy.paros.model.HistoryReference) this rule scans. ZAP 2.11.1's
+// PassiveScanThread reads every record of the session's history table and asks each scanner whether
+// it applies to the record's type; for scripts the default is PluginPassiveScanner's default set
+// (proxied, ZAP user, spider, AJAX spider). Active scan requests are stored as TYPE_SCANNER_TEMPORARY,
+// and the copy kept for an active alert as TYPE_SCANNER, so both are added here.
+var HistoryReference = Java.type("org.parosproxy.paros.model.HistoryReference");
+var HISTORY_TYPES = [
+  HistoryReference.TYPE_PROXIED, HistoryReference.TYPE_ZAP_USER,
+  HistoryReference.TYPE_SPIDER, HistoryReference.TYPE_SPIDER_AJAX,
+  HistoryReference.TYPE_SCANNER, HistoryReference.TYPE_SCANNER_TEMPORARY
+];
+
+function appliesToHistoryType(historyType) {
+  for (var i = 0; i < HISTORY_TYPES.length; i++) {
+    if (HISTORY_TYPES[i] == historyType) return true;
+  }
+  return false;
+}
 
 function scan(ps, msg, src) {
   var rh = msg.getResponseHeader();
