@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dast.fingerprint import site_of
+
 SCHEMA_VERSION = 1
 
 
@@ -100,8 +102,6 @@ class Finding:
 
     @property
     def sites(self) -> tuple[str, ...]:
-        from dast.fingerprint import site_of
-
         return tuple(dict.fromkeys(site_of(i.url) for i in self.instances))
 
 
