@@ -173,7 +173,10 @@ class _Orchestrator:
         self._ajax_spider(caps)
         self._openapi(caps)
         self._passive()
-        self._active()
+        if self._active():
+            # Rules that read attack responses (error disclosure) see them only once the passive
+            # scanner has worked through the active scan's messages.
+            self._passive("passive_attacks")
         self._collect()
 
     # -- set-up -----------------------------------------------------------------------------
@@ -330,9 +333,9 @@ class _Orchestrator:
         outcome = PhaseOutcome.CUT_SHORT if summary.cut_short else PhaseOutcome.COMPLETED
         self._record("openapi", outcome, began, summary.detail)
 
-    def _passive(self) -> None:
+    def _passive(self, name: str = "passive") -> None:
         began = self.clock.monotonic()
-        self.observer.on_event(PhaseStarted("passive"))
+        self.observer.on_event(PhaseStarted(name))
         deadline = self._budget(self.profile.passive.max_duration)
         state = {"left": 0, "most": 0}
 
@@ -345,21 +348,22 @@ class _Orchestrator:
             # ZAP reports only the records still queued; progress is measured against the longest queue seen.
             done_share = 1 - state["left"] / state["most"] if state["most"] else 1.0
             self.observer.on_event(
-                PhaseProgress("passive", int(100 * done_share), alerts=self.api.alert_count(self.url))
+                PhaseProgress(name, int(100 * done_share), alerts=self.api.alert_count(self.url))
             )
 
         if poll_until(drained, deadline, tick):
-            self._record("passive", PhaseOutcome.COMPLETED, began)
+            self._record(name, PhaseOutcome.COMPLETED, began)
         else:
             self._record(
-                "passive", PhaseOutcome.CUT_SHORT, began, f"{state['left']} records not passively scanned"
+                name, PhaseOutcome.CUT_SHORT, began, f"{state['left']} records not passively scanned"
             )
 
-    def _active(self) -> None:
+    def _active(self) -> bool:
+        """Returns whether an active scan ran."""
         cfg = self.profile.active
         if not cfg.enabled:
             self._skip("active", "disabled in profile")
-            return
+            return False
         policy = ScanPolicy(
             name=POLICY_NAME,
             default_strength=cfg.strength,
@@ -380,6 +384,7 @@ class _Orchestrator:
             stop=self.api.stop_active_scan,
             engine_seconds=self.api.active_scan_engine_seconds,
         )
+        return True
 
     def _collect(self) -> None:
         began = self.clock.monotonic()

@@ -108,6 +108,7 @@ def test_full_scan_finds_the_documented_vulnerabilities(full_scan: Scan) -> None
     for header_rule in ("10038", "10020", "10021"):
         assert full_scan.has(header_rule, "/"), f"missing security header rule {header_rule} at /"
     assert full_scan.has("10010", "/login", "session")
+    assert full_scan.has("90022", "/products"), "the traceback an attack provokes is reported"
     assert full_scan.has("10036", "/")
 
 

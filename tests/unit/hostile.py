@@ -115,7 +115,7 @@ def sample_record(**overrides: object) -> RunRecord:
         confidence=Confidence.MEDIUM,
         cwe_id=79,
         wasc_id=8,
-        description="Cross-site Scripting (XSS) is an attack technique that echoes attacker code.",
+        description="The page writes a request parameter back into its HTML unencoded, so a link can run script.",
         solution="Validate all input and encode all output for the context it lands in.",
         references=("https://owasp.org/www-community/attacks/xss/", "https://cwe.mitre.org/data/definitions/79.html"),
         instances=(

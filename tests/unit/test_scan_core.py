@@ -46,6 +46,8 @@ PHASES = [
     "alerts",
     "teardown",
 ]
+# With an active scan, the passive scanner gets a second pass over the attack responses.
+FULL_PHASES = [*PHASES[:7], "passive_attacks", *PHASES[7:]]
 HOST_URL = "http://127.0.0.1:8080/"
 NETWORK_URL = "http://app:8080/"
 
@@ -361,7 +363,7 @@ def test_everything_stuck_stays_within_the_overall_budget() -> None:
     zap = FakeZap(spider=NEVER, active=NEVER, ajax_running=(True,), passive_queue=(4,))
     scan = run(profile, zap)
     assert scan.clock.elapsed <= profile.max_duration + 30
-    assert set(scan.record.budgets_hit) == {"spider", "ajax_spider", "passive", "active"}
+    assert set(scan.record.budgets_hit) == {"spider", "ajax_spider", "passive", "active", "passive_attacks"}
     assert scan.zap.called("stop_spider") and scan.zap.called("stop_ajax_spider")
     assert scan.zap.called("stop_active_scan")
 
@@ -600,10 +602,18 @@ def test_observer_sees_started_progress_and_finished() -> None:
 
     started = [e.phase for e in events if isinstance(e, PhaseStarted)]
     finished = [e.result.name for e in events if isinstance(e, PhaseFinished)]
-    assert finished == PHASES
-    assert started == [p for p in PHASES if p in started]  # in order
+    assert finished == FULL_PHASES
+    assert started == [p for p in FULL_PHASES if p in started]  # in order
     # Skipped phases do not start; teardown is only measured.
-    assert set(started) == {"target_start", "engine_start", "spider", "passive", "active", "alerts"}
+    assert set(started) == {
+        "target_start",
+        "engine_start",
+        "spider",
+        "passive",
+        "active",
+        "passive_attacks",
+        "alerts",
+    }
     assert tuple(e.result for e in events if isinstance(e, PhaseFinished)) == scan.record.phases
     assert scan.phase("target_start").detail == f"ready at {HOST_URL}"
     assert scan.phase("engine_start").detail == "fake ZAP (in memory)"
