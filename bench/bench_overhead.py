@@ -29,7 +29,9 @@ import docker
 ROOT = Path(__file__).resolve().parents[1]
 BASE_IMAGE = "dast-base/debian:bookworm"
 DEMO_IMAGE = "dast-demo:bench"
-ENGINE_PHASES = {"engine_start", "spider", "ajax_spider", "openapi", "passive", "alerts", "teardown"}
+ENGINE_PHASES = {
+    "engine_start", "spider", "ajax_spider", "openapi", "passive", "passive_attacks", "alerts", "teardown",
+}  # fmt: skip
 
 
 def build_demo() -> None:
