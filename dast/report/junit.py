@@ -155,6 +155,12 @@ def _properties(record: RunRecord) -> list[tuple[str, str]]:
         ("target.image", record.target.image),
         ("target.image_digest", record.target.image_digest),
         ("fail_on", record.fail_on.label if record.fail_on is not None else "never"),
+        # A CI server shows properties, not the HTML: coverage cut short by a budget must be visible here too.
+        ("budgets_hit", ",".join(record.budgets_hit) or "none"),
+        *(
+            (f"phase.{phase.name}", f"{phase.outcome.value} {phase.duration_s:.1f}s")
+            for phase in record.phases
+        ),
     ]
 
 

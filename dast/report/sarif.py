@@ -11,7 +11,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from dast.models import Finding, Instance, Risk, RunRecord
+from dast.models import Finding, Instance, PhaseOutcome, Risk, RunRecord
 from dast.report.interface import OutputFormat, Reporter
 from dast.report.markdown import escape as _md_escape
 from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
@@ -43,8 +43,18 @@ class SarifReporter(Reporter):
             results.extend(_result(finding, instance, index) for instance in finding.instances)
 
         invocation: dict[str, Any] = {"executionSuccessful": not record.error}
+        notifications = [
+            {
+                "level": "warning",
+                "message": {"text": f"phase {p.name} cut short: {p.detail or 'budget reached'}"},
+            }
+            for p in record.phases
+            if p.outcome is PhaseOutcome.CUT_SHORT
+        ]
         if record.error:
-            invocation["toolExecutionNotifications"] = [{"level": "error", "message": {"text": record.error}}]
+            notifications.append({"level": "error", "message": {"text": record.error}})
+        if notifications:
+            invocation["toolExecutionNotifications"] = notifications
         run: dict[str, Any] = {
             "tool": {
                 "driver": {
@@ -69,6 +79,7 @@ class SarifReporter(Reporter):
                 "startedAt": record.started_at,
                 "finishedAt": record.finished_at,
                 "failOn": record.fail_on.label if record.fail_on is not None else "never",
+                "budgetsHit": list(record.budgets_hit),
             },
         }
         document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

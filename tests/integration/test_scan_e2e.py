@@ -202,6 +202,16 @@ def test_a_tiny_budget_cuts_the_active_scan_short(
     assert "active" in record["budgets_hit"]
     assert "cut short: active" in scan.output
     assert "cut short" in (scan.out / "report.html").read_text().lower()
+    assert "budgets hit: active" in (scan.out / "summary.md").read_text()
+    properties = {
+        p.get("name"): p.get("value") for p in ET.parse(scan.out / "junit.xml").getroot().iter("property")
+    }
+    assert "active" in properties["budgets_hit"].split(",")
+    assert properties["phase.active"].startswith("cut_short")
+    notifications = json.loads((scan.out / "results.sarif").read_text())["runs"][0]["invocations"][0][
+        "toolExecutionNotifications"
+    ]
+    assert any(n["message"]["text"].startswith("phase active cut short") for n in notifications)
     assert scan.elapsed_s <= 40 + 30
     assert_clean(docker_client)
 
