@@ -289,10 +289,6 @@ class FakeZap(ZapApi):
         self._record("message_count", base_url)
         return self.messages
 
-    def message_urls(self, base_url: str) -> list[str]:
-        self._record("message_urls", base_url)
-        return sorted({str(a.get("url", "")) for a in self.canned_alerts})
-
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._record("load_script", name, script_type, engine, path)
 

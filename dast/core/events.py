@@ -38,11 +38,6 @@ class ScanObserver(Protocol):
     def on_event(self, event: Event) -> None: ...
 
 
-class NullObserver:
-    def on_event(self, event: Event) -> None:
-        pass
-
-
 class RecordingObserver:
     """Keeps every event; used by tests and by the run record's phase list."""
 

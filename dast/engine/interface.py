@@ -136,10 +136,6 @@ class ZapApi(abc.ABC):
     def message_count(self, base_url: str) -> int: ...
 
     @abc.abstractmethod
-    def message_urls(self, base_url: str) -> list[str]:
-        """URLs of every message ZAP sent or recorded under base_url (scope checks)."""
-
-    @abc.abstractmethod
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None: ...
 
     @abc.abstractmethod

@@ -271,17 +271,6 @@ class ZaproxyApi(ZapApi):
     def message_count(self, base_url: str) -> int:
         return int(self._zap.core.number_of_messages(baseurl=base_url))
 
-    def message_urls(self, base_url: str) -> list[str]:
-        urls: list[str] = []
-        total = self.message_count(base_url)
-        for start in range(0, total, 500):
-            for message in self._zap.core.messages(baseurl=base_url, start=start, count=500):
-                header = str(message.get("requestHeader", ""))
-                first_line = header.split("\r\n", 1)[0].split(" ")
-                if len(first_line) >= 2:
-                    urls.append(first_line[1])
-        return urls
-
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._zap.script.load(name, script_type, engine, path)
 
