@@ -7,6 +7,7 @@ which concrete ones is decided at the CLI edge.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ def run_scan(
             observer.on_event(PhaseStarted("engine_start"))
             session = stack.enter_context(engine_provider.start(target.network))
             _record(run, observer, "engine_start", clock.monotonic() - began, session.description)
+            # Findings carry URLs as the engine reached them; the record names the target the same way
+            # so reports group everything under one site.
+            run.target = dataclasses.replace(run.target, url=target.url_for(session.in_network))
             _Orchestrator(request.profile, session, target, observer, clock, overall, run).run()
             teardown_began = clock.monotonic()
         # Stopping the engine and removing containers is part of the run's cost; it is shown too.

@@ -154,8 +154,8 @@ def test_engine_in_the_target_network_scans_the_network_url() -> None:
     assert scan.provider.networks == ["dast-net-1"]
     assert scan.zap.called("access_url") == [(NETWORK_URL,)]
     assert scan.zap.called("start_spider")[0][0] == NETWORK_URL
-    # ... while the record keeps the URL people can open.
-    assert scan.record.target.url == HOST_URL
+    # ... and the record names the target as the findings do, so reports group them under one site.
+    assert scan.record.target.url == NETWORK_URL
 
 
 def test_full_profile_applies_its_policy_then_runs_the_active_scan() -> None:
