@@ -314,10 +314,16 @@ class FakeTarget(TargetRuntime):
         self.start_error = start_error
         self.started = 0
         self.stopped = 0
+        self.prepared = 0
+        self.timeouts: list[float] = []
+
+    def prepare(self) -> None:
+        self.prepared += 1
 
     @contextlib.contextmanager
-    def start(self) -> Iterator[RunningTarget]:
+    def start(self, timeout_s: float) -> Iterator[RunningTarget]:
         self.started += 1
+        self.timeouts.append(timeout_s)
         self.log.append("target.start")
         if self.start_error is not None:
             raise self.start_error
@@ -348,12 +354,14 @@ class FakeProvider(EngineProvider):
         self.log = log if log is not None else []
         self.start_error = start_error
         self.networks: list[str | None] = []
+        self.timeouts: list[float] = []
         self.started = 0
         self.stopped = 0
 
     @contextlib.contextmanager
-    def start(self, network: str | None) -> Iterator[EngineSession]:
+    def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         self.started += 1
+        self.timeouts.append(timeout_s)
         self.networks.append(network)
         self.log.append("engine.start")
         if self.start_error is not None:

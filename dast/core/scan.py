@@ -83,19 +83,21 @@ def run_scan(
     """Run one scan. Infrastructure failures are caught *after* cleanup and recorded in `error`."""
     clock = clock or SystemClock()
     started = _now()
-    overall = Deadline.after(clock, request.profile.max_duration)
     run = _Run()
     error = ""
     try:
+        target_runtime.prepare()
+        # The budget covers everything from here: target and engine start-up included.
+        overall = Deadline.after(clock, request.profile.max_duration)
         with contextlib.ExitStack() as stack:
             began = clock.monotonic()
             observer.on_event(PhaseStarted("target_start"))
-            target = stack.enter_context(target_runtime.start())
+            target = stack.enter_context(target_runtime.start(overall.remaining()))
             run.target = TargetInfo(url=target.host_url, image=target.image, image_digest=target.image_digest)
             _record(run, observer, "target_start", clock.monotonic() - began, f"ready at {target.host_url}")
             began = clock.monotonic()
             observer.on_event(PhaseStarted("engine_start"))
-            session = stack.enter_context(engine_provider.start(target.network))
+            session = stack.enter_context(engine_provider.start(target.network, overall.remaining()))
             _record(run, observer, "engine_start", clock.monotonic() - began, session.description)
             # Findings carry URLs as the engine reached them; the record names the target the same way
             # so reports group everything under one site.

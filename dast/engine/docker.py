@@ -48,7 +48,7 @@ class DockerProvider(EngineProvider):
         return None
 
     @contextlib.contextmanager
-    def start(self, network: str | None) -> Iterator[EngineSession]:
+    def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         client = docker_client()
         api_key = secrets.token_urlsafe(24)
         REDACTOR.add(api_key)
@@ -113,7 +113,9 @@ class DockerProvider(EngineProvider):
             api = ZaproxyApi(f"http://127.0.0.1:{port}", api_key)
             cleanup.callback(api.close)
             cleanup.callback(_shutdown, api)
-            version = wait_until_answering(api, self._startup_timeout_s, lambda: _died(container))
+            version = wait_until_answering(
+                api, min(self._startup_timeout_s, timeout_s), lambda: _died(container)
+            )
             yield EngineSession(
                 api=api,
                 provider=self.name,

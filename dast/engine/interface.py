@@ -159,8 +159,13 @@ class EngineProvider(abc.ABC):
     name: str
 
     @abc.abstractmethod
-    def start(self, network: str | None) -> contextlib.AbstractContextManager[EngineSession]:
-        """network: the container network the target is on, when there is one."""
+    def start(
+        self, network: str | None, timeout_s: float
+    ) -> contextlib.AbstractContextManager[EngineSession]:
+        """network: the container network the target is on, when there is one.
+
+        timeout_s: at most this long until the engine answers (what is left of the scan's budget).
+        """
 
     @abc.abstractmethod
     def availability(self) -> str | None:

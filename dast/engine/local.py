@@ -43,7 +43,7 @@ class LocalProvider(EngineProvider):
         return None
 
     @contextlib.contextmanager
-    def start(self, network: str | None) -> Iterator[EngineSession]:
+    def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         reason = self.availability()
         if reason is not None:
             raise EngineError(f"local engine unavailable: {reason}")
@@ -97,7 +97,7 @@ class LocalProvider(EngineProvider):
                     return None
                 return f"ZAP exited with code {process.returncode} during startup: {_last_error(home)}"
 
-            version = wait_until_answering(api, self._startup_timeout_s, died)
+            version = wait_until_answering(api, min(self._startup_timeout_s, timeout_s), died)
             yield EngineSession(
                 api=api,
                 provider=self.name,

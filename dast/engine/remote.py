@@ -38,7 +38,7 @@ class RemoteProvider(EngineProvider):
         return None
 
     @contextlib.contextmanager
-    def start(self, network: str | None) -> Iterator[EngineSession]:
+    def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         reason = self.availability()
         if reason is not None or self._zap_url is None or self._api_key is None:
             raise UsageError(f"remote engine: {reason}")
@@ -47,7 +47,7 @@ class RemoteProvider(EngineProvider):
             raise UsageError(f"--zap-url must be an http(s) URL, got {self._zap_url!r}")
         api = ZaproxyApi(self._zap_url, self._api_key)
         try:
-            version = wait_until_answering(api, self._wait_s, lambda: None)
+            version = wait_until_answering(api, min(self._wait_s, timeout_s), lambda: None)
             # We did not start it, so we do not shut it down; only its session is ours.
             yield EngineSession(
                 api=api,

@@ -36,20 +36,31 @@ class ContainerSpec:
 class ContainerTarget(TargetRuntime):
     def __init__(self, spec: ContainerSpec) -> None:
         self._spec = spec
+        self._image_id: str | None = None
+
+    def prepare(self) -> None:
+        # Building or finding the image is not part of the scan's time budget.
+        client = docker_client()
+        try:
+            self._image_id = str(self._image(client).id)
+        finally:
+            client.close()
 
     @contextlib.contextmanager
-    def start(self) -> Iterator[RunningTarget]:
+    def start(self, timeout_s: float) -> Iterator[RunningTarget]:
         spec = self._spec
+        if self._image_id is None:
+            self.prepare()
+        image_id = str(self._image_id)
         client = docker_client()
         labels = {RUN_LABEL: spec.run_id}
         with contextlib.ExitStack() as cleanup:
             cleanup.callback(client.close)
-            image = self._image(client)
             network = client.networks.create(f"dast-{spec.run_id}", driver="bridge", labels=labels)
             cleanup.callback(remove_quietly, network)
             try:
                 container = client.containers.create(
-                    image.id,
+                    image_id,
                     name=f"dast-target-{spec.run_id}",
                     labels=labels,
                     environment=dict(spec.environment),
@@ -72,7 +83,7 @@ class ContainerTarget(TargetRuntime):
             host_url = f"http://127.0.0.1:{self._published_port(container, spec.port)}/"
             wait_healthy(
                 urljoin(host_url, spec.health_path.lstrip("/")),
-                spec.health_timeout_s,
+                min(spec.health_timeout_s, timeout_s),
                 still_running=lambda: self._stopped_reason(container),
             )
             yield RunningTarget(
@@ -80,7 +91,7 @@ class ContainerTarget(TargetRuntime):
                 network=network.name,
                 network_url=f"http://{TARGET_ALIAS}:{spec.port}/",
                 image=spec.image,
-                image_digest=str(image.id),
+                image_digest=image_id,
             )
 
     def _image(self, client: Any) -> Any:

@@ -22,5 +22,9 @@ class RunningTarget:
 
 
 class TargetRuntime(abc.ABC):
+    def prepare(self) -> None:  # noqa: B027 - optional hook; most targets have nothing to prepare
+        """Work done before the scan's clock starts (building or resolving an image)."""
+
     @abc.abstractmethod
-    def start(self) -> contextlib.AbstractContextManager[RunningTarget]: ...
+    def start(self, timeout_s: float) -> contextlib.AbstractContextManager[RunningTarget]:
+        """Bring the target up; at most timeout_s until it is healthy."""

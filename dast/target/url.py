@@ -27,8 +27,8 @@ class UrlTarget(TargetRuntime):
         self._wait_s = wait_s
 
     @contextlib.contextmanager
-    def start(self) -> Iterator[RunningTarget]:
+    def start(self, timeout_s: float) -> Iterator[RunningTarget]:
         # Checked here, before the engine starts, so "ZAP cannot reach the target" is told apart
         # from "the target is down".
-        wait_healthy(self._health_url, self._wait_s)
+        wait_healthy(self._health_url, min(self._wait_s, timeout_s))
         yield RunningTarget(host_url=self._url)

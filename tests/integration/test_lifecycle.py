@@ -180,7 +180,7 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
     from dast.engine.local import LocalProvider
 
     # A ZAP we start ourselves stands in for the team's shared one; dast must not stop it.
-    with LocalProvider().start(None) as engine:
+    with LocalProvider().start(None, timeout_s=180) as engine:
         port = engine.description.rsplit(":", 1)[1].rstrip(")")
         api_key = engine.api._zap._api_key
         environment = {**os.environ, "DAST_ZAP_API_KEY": api_key}

@@ -358,6 +358,16 @@ def test_overall_budget_smaller_than_phase_budgets_cuts_the_phases() -> None:
     assert scan.phase("alerts").outcome is PhaseOutcome.COMPLETED
 
 
+def test_start_up_is_bounded_by_the_overall_budget_and_the_image_is_prepared_first() -> None:
+    profile = make_profile("baseline", max_duration=90)
+    scan = run(profile)
+    assert scan.target.prepared == 1
+    (target_timeout,) = scan.target.timeouts
+    (engine_timeout,) = scan.provider.timeouts
+    assert target_timeout == 90
+    assert engine_timeout <= target_timeout
+
+
 def test_everything_stuck_stays_within_the_overall_budget() -> None:
     profile = make_profile("nightly")
     zap = FakeZap(spider=NEVER, active=NEVER, ajax_running=(True,), passive_queue=(4,))
