@@ -7,6 +7,7 @@ the API key in a header (never in a URL or a message) and raises `ZapCallError` 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, Z
 from dast.errors import EngineError
 from dast.redact import redact
 
+LOGGER = logging.getLogger("dast.engine")
 VIEW_ATTEMPTS = 4
 # Codes with which ZAP says "no such component or operation here".
 _ABSENT_CODES = {"no_implementor", "bad_component", "bad_view", "bad_action", "bad_type"}
@@ -43,6 +45,8 @@ class _BoundedZap(ZAPv2):  # type: ignore[misc]
         if not url.startswith("http://zap/"):
             raise ValueError("refusing to send the API key to a non-API URL")
         path = url.removeprefix("http://zap/")
+        # Only the path: parameters can carry URLs with tokens; the key is in a header, never logged.
+        LOGGER.debug(f"ZAP API {method} {path}")
         # Views change nothing, so they may be retried: ZAP drops connections for a moment
         # around some actions (newSession restarts its proxy listener).
         attempts = VIEW_ATTEMPTS if "/view/" in path else 1

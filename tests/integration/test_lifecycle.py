@@ -194,6 +194,9 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
                 "remote",
                 "--zap-url",
                 f"http://127.0.0.1:{port}",
+                "--verbose",
+                "--log-file",
+                str(tmp_path / "dast.log"),
             ),
             capture_output=True,
             text=True,
@@ -204,5 +207,7 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
         assert engine.api.capabilities().version == "2.11.1", "the remote engine is still running"
     record = (tmp_path / "out" / "results.json").read_text()
     assert '"provider": "remote"' in record and '"rule_id": "40012"' in record
-    assert api_key not in result.stdout + result.stderr + record, "the API key never appears"
+    log = (tmp_path / "dast.log").read_text()
+    assert "ZAP API GET JSON/core/view/version/" in log and "phase active: completed" in log
+    assert api_key not in result.stdout + result.stderr + record + log, "the API key never appears"
     assert leftovers(docker_client) == []
