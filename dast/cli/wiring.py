@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,12 +37,19 @@ class EngineOptions:
     script_dir: str | None = None  # the rule pack's folder as the remote ZAP host sees it
 
 
-def build_engine(options: EngineOptions) -> EngineProvider:
-    candidates: dict[ZapChoice, Callable[[], EngineProvider]] = {
+ProviderFactories = Mapping[ZapChoice, Callable[[], EngineProvider]]
+
+
+def provider_factories(options: EngineOptions) -> ProviderFactories:
+    return {
         ZapChoice.REMOTE: lambda: RemoteProvider(options.zap_url, options.api_key, options.script_dir),
         ZapChoice.LOCAL: LocalProvider,
         ZapChoice.DOCKER: lambda: DockerProvider(options.zap_image, run_id=options.run_id),
     }
+
+
+def build_engine(options: EngineOptions, factories: ProviderFactories | None = None) -> EngineProvider:
+    candidates = factories if factories is not None else provider_factories(options)
     if options.choice is not ZapChoice.AUTO:
         if options.choice is not ZapChoice.REMOTE and options.zap_url:
             raise UsageError(f"--zap-url goes with --zap remote (or auto), not --zap {options.choice.value}")
