@@ -21,7 +21,7 @@ from dast.engine.interface import (
     ScanPolicy,
     ZapApi,
 )
-from dast.profiles.loader import load_profile
+from dast.profiles.loader import deep_merge, load_profile
 from dast.profiles.model import Profile
 from dast.target.interface import RunningTarget, TargetRuntime
 
@@ -385,17 +385,7 @@ class FakeProvider(EngineProvider):
 # --- profiles -----------------------------------------------------------------------------
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def make_profile(base: str = "baseline", **overrides: Any) -> Profile:
     """A bundled profile with nested overrides, e.g. make_profile("full", active={"max_duration": 60})."""
-    document = _merge(load_profile(base).merged, overrides)
+    document = deep_merge(load_profile(base).merged, overrides)
     return Profile.model_validate(document)

@@ -82,7 +82,7 @@ def _load_merged(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     except ProfileError as err:  # say which file's `extends:` points nowhere
         raise ProfileError([f"{path}: extends: {problem}" for problem in err.problems]) from None
     parent = _load_merged(parent_path, (*seen, resolved))
-    return _deep_merge(parent, document)
+    return deep_merge(parent, document)
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -104,12 +104,12 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return document
 
 
-def _deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
     """Mappings merge key by key; anything else (lists included) is replaced whole."""
     merged = dict(base)
     for key, value in override.items():
         if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     merged.pop("extends", None)
