@@ -41,7 +41,7 @@ from dast.profiles.loader import available_profiles, load_profile
 from dast.redact import REDACTOR, redact
 from dast.report.interface import OutputFormat, RenderOptions
 from dast.report.registry import reporter_for
-from dast.report.writer import load_record, write_reports, write_step_summary
+from dast.report.writer import STEP_SUMMARY_VAR, load_record, write_reports, write_step_summary
 
 app = typer.Typer(
     name="dast",
@@ -228,7 +228,8 @@ def scan(
         written = write_reports(record, output_formats, out, RenderOptions(template_dir=template_dir))
         if target_logs:
             _write_target_log(out, target_logs)
-        if OutputFormat.MARKDOWN in output_formats:
+        if os.environ.get(STEP_SUMMARY_VAR):
+            # GitHub's job summary gets the Markdown table whatever --format asked for.
             summary = reporter_for(OutputFormat.MARKDOWN, RenderOptions()).render(record)
             write_step_summary(summary, os.environ)
     except DastError as err:

@@ -145,9 +145,17 @@ def test_every_format_of_the_real_scan_validates(full_scan: Scan) -> None:
     assert (full_scan.out / "summary.md").read_text().startswith("## ")
 
 
-def test_baseline_sends_no_attack_payloads(docker_client: Any, demo_image: str, tmp_path: Path) -> None:
+def test_baseline_sends_no_attack_payloads(
+    docker_client: Any, demo_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_local_engine()
-    scan = scan_demo(tmp_path, demo_image, "--profile", "baseline", "--zap", "local")
+    step_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    scan = scan_demo(
+        tmp_path / "out", demo_image, "--profile", "baseline", "--zap", "local", "--format", "json,junit"
+    )
+    assert sorted(p.name for p in scan.out.iterdir()) == ["junit.xml", "results.json", "target.log"]
+    assert "gate FAILED" in step_summary.read_text(), "GitHub's job summary gets the table anyway"
     assert scan.exit_code == 1, scan.output  # missing headers are Medium
     assert scan.has("10038", "/") and scan.has("10020", "/")
     assert not scan.instances("40012") and not scan.instances("40018")
