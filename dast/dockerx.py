@@ -9,6 +9,7 @@ import docker.errors
 
 import docker
 from dast.errors import RuntimeUnavailableError
+from dast.redact import redact
 
 RUN_LABEL = "dev.dast.run"  # every container and network we create carries it, for cleanup checks
 
@@ -39,6 +40,18 @@ def remove_quietly(resource: Any) -> None:
             resource.remove(force=True, v=True)
         else:
             resource.remove()
+
+
+def exit_reason(container: Any) -> str | None:
+    """None while the container is created or running, else how it ended and its last telling line."""
+    container.reload()
+    if container.status in ("created", "running"):
+        return None
+    tail = container.logs(tail=20).decode("utf-8", "replace").strip().splitlines()
+    # A Java stack trace ends in noise; the ERROR / Exception line says what went wrong.
+    telling = [line for line in tail if "ERROR" in line or "Exception" in line] or tail
+    last = redact(telling[-1])[:300] if telling else "no output"
+    return f"{container.status} (exit {container.attrs['State'].get('ExitCode')}): {last}"
 
 
 def _first_line(err: Exception) -> str:

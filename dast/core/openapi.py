@@ -16,9 +16,9 @@ from urllib.parse import quote, urlencode, urljoin, urlsplit
 import requests
 import yaml
 
-from dast.core.clock import Deadline
 from dast.engine.interface import EngineCapabilities, ZapApi
 from dast.errors import TargetError, UsageError
+from dast.polling import Deadline
 
 MAX_OPERATIONS = 500
 MAX_DEFINITION_BYTES = 10 * 1024 * 1024

@@ -14,11 +14,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from dast import __version__
-from dast.core.clock import Clock, Deadline, SystemClock
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
 from dast.core.findings import build_findings
 from dast.core.openapi import import_definition
-from dast.core.polling import poll_until
 from dast.engine import rulepack
 from dast.engine.interface import (
     EngineCapabilities,
@@ -41,6 +39,7 @@ from dast.models import (
     RunRecord,
     TargetInfo,
 )
+from dast.polling import Clock, Deadline, SystemClock, poll_until
 from dast.profiles.model import CATEGORY_IDS, Profile
 from dast.target.interface import RunningTarget, TargetRuntime
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import docker.errors
 
-from dast.dockerx import RUN_LABEL, docker_availability, docker_client, remove_quietly
+from dast.dockerx import RUN_LABEL, docker_availability, docker_client, exit_reason, remove_quietly
 from dast.engine.interface import EngineProvider, EngineSession
 from dast.engine.local import free_loopback_port
 from dast.engine.zap_api import ZaproxyApi, wait_until_answering
@@ -153,13 +153,8 @@ def _published_port(container: Any) -> int:
 
 
 def _died(container: Any) -> str | None:
-    container.reload()
-    if container.status in ("created", "running"):
-        return None
-    tail = container.logs(tail=20).decode("utf-8", "replace").strip().splitlines()
-    errors = [line for line in tail if "ERROR" in line or "Exception" in line] or tail
-    last = redact(errors[-1])[:300] if errors else "no output"
-    return f"ZAP container exited ({container.attrs['State'].get('ExitCode')}): {last}"
+    reason = exit_reason(container)
+    return None if reason is None else f"ZAP container {reason}"
 
 
 def _shutdown(api: ZaproxyApi) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import requests
@@ -17,6 +17,7 @@ from zapv2 import ZAPv2
 
 from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, ZapApi
 from dast.errors import EngineError
+from dast.polling import Deadline, SystemClock, poll_until
 from dast.redact import redact
 
 LOGGER = logging.getLogger("dast.engine")
@@ -293,22 +294,24 @@ def _percent(value: object) -> int:
         return 100
 
 
-def wait_until_answering(api: ZaproxyApi, timeout_s: float, alive: Any) -> str:
-    """Poll core.version with a growing interval until it answers; returns the version.
+def wait_until_answering(api: ZaproxyApi, timeout_s: float, alive: Callable[[], str | None]) -> str:
+    """Poll core.version until it answers; returns the version.
 
     `alive()` returns None while the engine process lives, else a reason it died.
     """
-    deadline = time.monotonic() + timeout_s
-    interval = 0.1
-    last_error = "no answer"
-    while time.monotonic() < deadline:
+    state = {"version": "", "last": "no answer"}
+
+    def answered() -> bool:
         reason = alive()
         if reason is not None:
             raise EngineError(reason)
         try:
-            return api.version()
+            state["version"] = api.version()
         except EngineError as err:
-            last_error = str(err)
-        time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
-        interval = min(interval * 1.5, 1.0)
-    raise EngineError(f"ZAP did not answer within {timeout_s:.0f} s ({last_error})")
+            state["last"] = str(err)
+            return False
+        return True
+
+    if not poll_until(answered, Deadline.after(SystemClock(), timeout_s)):
+        raise EngineError(f"ZAP did not answer within {timeout_s:.0f} s ({state['last']})")
+    return state["version"]

@@ -11,7 +11,7 @@ from urllib.parse import urljoin
 
 import docker.errors
 
-from dast.dockerx import RUN_LABEL, docker_client, remove_quietly
+from dast.dockerx import RUN_LABEL, docker_client, exit_reason, remove_quietly
 from dast.errors import TargetError, UsageError
 from dast.redact import redact
 from dast.target.health import wait_healthy
@@ -132,12 +132,8 @@ class ContainerTarget(TargetRuntime):
 
     @staticmethod
     def _stopped_reason(container: Any) -> str | None:
-        container.reload()
-        if container.status in ("created", "running"):
-            return None
-        tail = container.logs(tail=5).decode("utf-8", "replace").strip().splitlines()
-        last = redact(tail[-1])[:200] if tail else "no output"
-        return f"container {container.status} (exit {container.attrs['State'].get('ExitCode')}): {last}"
+        reason = exit_reason(container)
+        return None if reason is None else f"container {reason}"
 
     @staticmethod
     def _capture_logs(container: Any, sink: Callable[[str], None]) -> None:

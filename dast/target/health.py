@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import requests
 
 from dast.errors import TargetError
+from dast.polling import Deadline, SystemClock, poll_until
+
+REQUEST_TIMEOUT_S = 5.0
 
 
 def wait_healthy(
@@ -20,24 +22,22 @@ def wait_healthy(
     `still_running()` returns None while the target lives, or why it stopped, so a crashed
     container fails at once instead of after the whole timeout.
     """
-    deadline = time.monotonic() + timeout_s
-    interval = 0.1
-    last = "no answer"
+    deadline = Deadline.after(SystemClock(), timeout_s)
+    state = {"last": "no answer"}
     with requests.Session() as session:
         session.trust_env = False  # the target is local; never route it through a proxy
-        while True:
+
+        def healthy() -> bool:
             reason = still_running()
             if reason is not None:
                 raise TargetError(f"target stopped before it became healthy: {reason}")
             try:
-                response = session.get(url, timeout=min(5.0, max(0.5, deadline - time.monotonic())))
-                if response.status_code < 500:
-                    return
-                last = f"HTTP {response.status_code}"
+                response = session.get(url, timeout=min(REQUEST_TIMEOUT_S, max(0.5, deadline.remaining())))
             except requests.RequestException as err:
-                last = type(err).__name__
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TargetError(f"target {url} not healthy after {timeout_s:.0f} s (last: {last})")
-            time.sleep(min(interval, remaining))
-            interval = min(interval * 1.5, 2.0)
+                state["last"] = type(err).__name__
+                return False
+            state["last"] = f"HTTP {response.status_code}"
+            return response.status_code < 500
+
+        if not poll_until(healthy, deadline):
+            raise TargetError(f"target {url} not healthy after {timeout_s:.0f} s (last: {state['last']})")

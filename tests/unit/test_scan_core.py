@@ -25,13 +25,13 @@ from fakes import (
 
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, RecordingObserver
 from dast.core.findings import build_findings
-from dast.core.polling import MAX_INTERVAL_S
 from dast.core.scan import STATIC_ASSETS, ScanRequest, run_scan
 from dast.engine.interface import ScanPolicy
 from dast.engine.rulepack import pack_rules
 from dast.errors import EngineError, Interrupted, TargetError, UsageError
 from dast.fingerprint import fingerprint
 from dast.models import Confidence, PhaseOutcome, PhaseResult, Risk, RunRecord
+from dast.polling import MAX_INTERVAL_S
 from dast.profiles.model import Profile
 from dast.target.interface import RunningTarget
 

@@ -12,8 +12,6 @@ import pytest
 from fakes import CORE_CAPS, STANDARD_CAPS, FakeClock, caps
 
 from dast.atomic import write_atomic
-from dast.core.clock import Deadline
-from dast.core.polling import FIRST_INTERVAL_S, GROWTH, MAX_INTERVAL_S, poll_until
 from dast.engine import rulepack
 from dast.errors import EngineError
 from dast.fingerprint import fingerprint, normalise_path, site_of
@@ -28,6 +26,7 @@ from dast.models import (
     RunRecord,
     TargetInfo,
 )
+from dast.polling import FIRST_INTERVAL_S, GROWTH, MAX_INTERVAL_S, Deadline, poll_until
 from dast.profiles.model import parse_duration
 from dast.redact import MASK, REDACTOR, Redactor, redact
 
