@@ -8,7 +8,15 @@ from __future__ import annotations
 
 
 class DastError(Exception):
-    """Base of every error dast raises on purpose."""
+    """Base of every error dast raises on purpose.
+
+    `setting` names what the message is about in the core's words ("image", "engine_url", ...);
+    the CLI adds the flag or variable the user typed, so lower layers name no flags.
+    """
+
+    def __init__(self, message: str = "", setting: str = "") -> None:
+        self.setting = setting
+        super().__init__(message)
 
 
 class UsageError(DastError):
@@ -37,6 +45,26 @@ class EngineError(InfrastructureError):
 
 class TargetError(InfrastructureError):
     """The application under test could not be built, started or reached."""
+
+
+class EngineAuthError(EngineError):
+    """The engine refused our API key."""
+
+
+class StartTimeout(InfrastructureError):
+    """The engine or the target did not come up in the time it was given.
+
+    When that time was what was left of the scan's overall budget, the budget is what ran out:
+    the core records the scan as incomplete rather than as an infrastructure failure.
+    """
+
+
+class EngineStartTimeout(EngineError, StartTimeout):
+    """The engine did not answer in time."""
+
+
+class TargetStartTimeout(TargetError, StartTimeout):
+    """The target did not become healthy in time."""
 
 
 class RuntimeUnavailableError(InfrastructureError):

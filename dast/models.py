@@ -1,19 +1,28 @@
 """Results of a scan: frozen dataclasses, the single source every report is rendered from.
 
-`RunRecord.to_dict()` is what `results.json` holds; `RunRecord.from_dict()` reads it back
-(strictly: `dast report` must reject a file it does not understand, not guess).
+The dataclasses ARE the results.json format: `record_adapter()` (pydantic) writes them, reads them
+back strictly (`dast report` must reject a file it does not understand, not guess) and exports the
+JSON Schema that `dast schema results` prints and docs/results-schema.md is generated from. Older
+layouts are migrated on reading (`migrate`).
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter, WithJsonSchema
 
 from dast.fingerprint import site_of
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[2] = 2
+READABLE_VERSIONS = (1, 2)
+# Strict: a number where a string belongs is an error naming the key, never a silent conversion.
+_STRICT = ConfigDict(strict=True, extra="ignore")
 
 
 class Risk(enum.IntEnum):
@@ -71,34 +80,109 @@ class PhaseOutcome(enum.StrEnum):
     FAILED = "failed"
 
 
+def _enum_field(parse: Any, label: Any, labels: list[str], description: str) -> Any:
+    """An enum stored in results.json by its label, as reports show it."""
+
+    def before(value: object) -> object:
+        if isinstance(value, str):
+            return parse(value)
+        raise ValueError(f"expected one of {', '.join(labels)}")
+
+    return (
+        BeforeValidator(before),
+        PlainSerializer(label, return_type=str),
+        WithJsonSchema({"type": "string", "enum": labels, "description": description}),
+    )
+
+
+RiskLabel = Annotated[
+    Risk,
+    *_enum_field(
+        lambda v: Risk.parse(v) if not isinstance(v, Risk) else v,
+        lambda r: r.label,
+        list(_RISK_LABELS.values())[::-1],
+        "ZAP's risk level.",
+    ),
+]
+ConfidenceLabel = Annotated[
+    Confidence,
+    *_enum_field(
+        Confidence.parse,
+        lambda c: c.label,
+        [c.label for c in Confidence],
+        "ZAP's confidence that the finding is real.",
+    ),
+]
+
+
+def _parse_fail_on(value: object) -> Risk | None:
+    if isinstance(value, Risk) or value is None:
+        return value
+    if isinstance(value, str):
+        return None if value.strip().lower() == "never" else Risk.parse(value)
+    raise ValueError("expected a risk label or 'never'")
+
+
+FailOn = Annotated[
+    Risk | None,
+    BeforeValidator(_parse_fail_on),
+    PlainSerializer(lambda r: r.label if r is not None else "never", return_type=str),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [*list(_RISK_LABELS.values())[::-1], "never"],
+            "description": "The gate: lowest failing risk, or `never`.",
+        }
+    ),
+]
+Seconds = Annotated[float, PlainSerializer(lambda v: round(v, 3), return_type=float)]
+
+
+def _text(description: str) -> Any:
+    return Field(description=description)
+
+
 @dataclass(frozen=True)
 class Instance:
     """One place a finding was seen."""
 
-    url: str
-    method: str
-    parameter: str
-    attack: str
-    evidence: str
-    message_id: str
-    fingerprint: str
-    other_info: str = ""
+    __pydantic_config__ = _STRICT
+
+    url: Annotated[str, _text("URL the alert was raised on (secrets redacted).")]
+    method: Annotated[str, _text("HTTP method.")]
+    parameter: Annotated[str, _text("Parameter or header the rule attacked or inspected; may be empty.")]
+    attack: Annotated[str, _text("The value the rule injected; empty for passive rules.")]
+    evidence: Annotated[str, _text("What in the response showed the problem.")]
+    message_id: Annotated[str, _text("The engine's id of the HTTP message.")]
+    fingerprint: Annotated[
+        str,
+        _text(
+            "Stable id of this instance across runs and hosts: 32 hex characters of SHA-256 over rule id, "
+            "upper-cased method, normalised URL path and parameter (host, query values and fragment left "
+            'out). SARIF carries it as `partialFingerprints["dastFingerprint/v1"]`.'
+        ),
+    ]
+    other_info: Annotated[str, _text("The rule's extra explanation.")] = ""
 
 
 @dataclass(frozen=True)
 class Finding:
     """One rule's finding, with every instance of it."""
 
-    rule_id: str
-    name: str
-    risk: Risk
-    confidence: Confidence
-    cwe_id: int
-    wasc_id: int
-    description: str
-    solution: str
-    references: tuple[str, ...]
-    instances: tuple[Instance, ...]
+    __pydantic_config__ = _STRICT
+
+    rule_id: Annotated[str, _text("ZAP's scan rule id (plugin id).")]
+    name: Annotated[str, _text("The alert's name.")]
+    risk: RiskLabel
+    confidence: ConfidenceLabel
+    cwe_id: Annotated[int, _text("CWE id, or -1/0 when the rule names none.")]
+    wasc_id: Annotated[int, _text("WASC id, or -1/0 when the rule names none.")]
+    description: Annotated[str, _text("What the problem is.")]
+    solution: Annotated[str, _text("How to fix it.")]
+    references: Annotated[tuple[str, ...], _text("Links for further reading.")]
+    instances: Annotated[
+        tuple[Instance, ...], _text("Every place it was seen, de-duplicated by fingerprint.")
+    ]
 
     @property
     def sites(self) -> tuple[str, ...]:
@@ -107,207 +191,193 @@ class Finding:
 
 @dataclass(frozen=True)
 class PhaseResult:
-    name: str
-    outcome: PhaseOutcome
-    duration_s: float
-    detail: str = ""
-    engine_duration_s: float = 0.0  # time ZAP itself reported working, for the overhead benchmark
+    __pydantic_config__ = _STRICT
+
+    name: Annotated[
+        str,
+        _text(
+            "Phase name, in run order: target_start, engine_start, spider, ajax_spider, openapi, passive, "
+            "active, passive_attacks (only after an active scan), alerts, teardown."
+        ),
+    ]
+    outcome: Annotated[PhaseOutcome, _text("completed, cut_short (budget ran out), skipped or failed.")]
+    duration_s: Annotated[Seconds, _text("Wall-clock seconds.")]
+    detail: Annotated[str, _text("Why it was skipped or cut short, or what it did.")] = ""
+    # Time ZAP itself reported working, for the overhead benchmark.
+    engine_duration_s: Annotated[Seconds, _text("Seconds the engine itself reported working.")] = 0.0
 
 
 @dataclass(frozen=True)
 class TargetInfo:
-    url: str
-    image: str = ""
-    image_digest: str = ""
+    __pydantic_config__ = _STRICT
+
+    url: Annotated[str, _text("The target as the engine reached it.")]
+    image: Annotated[str, _text("Container image, for a target dast started.")] = ""
+    image_digest: Annotated[str, _text("The image's id.")] = ""
 
 
 @dataclass(frozen=True)
 class EngineInfo:
-    provider: str
-    version: str
-    rule_source: str  # "engine" (its own rules), "rulepack" (ours, as scripts) or "engine+rulepack"
+    __pydantic_config__ = _STRICT
+
+    provider: Annotated[str, _text("How the engine was run: local, docker or remote.")]
+    version: Annotated[str, _text("The engine's version as it reports it.")]
+    rule_source: Annotated[
+        str, _text("engine (its own rules), rulepack (dast's scripts) or engine+rulepack.")
+    ]
 
 
 @dataclass(frozen=True)
 class ProfileInfo:
-    name: str
-    sha256: str
+    __pydantic_config__ = _STRICT
+
+    name: Annotated[str, _text("Profile name.")]
+    sha256: Annotated[str, _text("SHA-256 of the profile after `extends:` and defaults.")]
 
 
 @dataclass(frozen=True)
 class RuleInfo:
     """A rule that ran, so reports can show the ones that found nothing as passed."""
 
-    rule_id: str
-    name: str
-    kind: str  # "passive" | "active"
+    __pydantic_config__ = _STRICT
+
+    rule_id: Annotated[str, Field(alias="id", description="ZAP's scan rule id.")]
+    name: Annotated[str, _text("Rule name.")]
+    kind: Annotated[str, _text("passive or active.")]
+
+
+class CompletenessStatus(enum.StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class Completeness:
+    """Whether the scan covered what it should; an incomplete scan never passes silently."""
+
+    __pydantic_config__ = _STRICT
+
+    status: Annotated[CompletenessStatus, _text("complete, or incomplete (see reasons).")] = (
+        CompletenessStatus.COMPLETE
+    )
+    reasons: Annotated[
+        tuple[str, ...],
+        _text("One line per reason: a budget cut a phase, the target or engine died, coverage."),
+    ] = ()
+
+    @property
+    def complete(self) -> bool:
+        return self.status is CompletenessStatus.COMPLETE
+
+    @classmethod
+    def of(cls, reasons: tuple[str, ...] | list[str]) -> Completeness:
+        unique = tuple(dict.fromkeys(reasons))
+        return cls(CompletenessStatus.INCOMPLETE if unique else CompletenessStatus.COMPLETE, unique)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    __pydantic_config__ = _STRICT
+
+    urls: Annotated[int, _text("Distinct in-scope URLs the engine requested.")] = 0
+    achieved_rps: Annotated[Seconds, _text("Requests per second the engine sent, over the scan phases.")] = (
+        0.0
+    )
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    tool_version: str
-    engine: EngineInfo
-    profile: ProfileInfo
-    target: TargetInfo
-    started_at: str  # ISO 8601, UTC
-    finished_at: str
-    phases: tuple[PhaseResult, ...]
-    request_count: int
-    findings: tuple[Finding, ...]
-    rules: tuple[RuleInfo, ...] = ()
-    fail_on: Risk | None = Risk.MEDIUM  # None: the gate never fails
-    error: str = ""  # set when the scan itself failed; reports then carry it as an error
-    schema_version: int = SCHEMA_VERSION
-    budgets_hit: tuple[str, ...] = field(default=())
+    __pydantic_config__ = _STRICT
+
+    tool_version: Annotated[str, _text("Version of dast that ran the scan.")]
+    engine: Annotated[EngineInfo, _text("The scanning engine.")]
+    profile: Annotated[ProfileInfo, _text("The scan profile used.")]
+    target: Annotated[TargetInfo, _text("What was scanned.")]
+    started_at: Annotated[str, _text("Scan start, ISO 8601 in UTC.")]
+    finished_at: Annotated[str, _text("Scan end, ISO 8601 in UTC.")]
+    phases: Annotated[tuple[PhaseResult, ...], _text("Scan phases in the order they ran.")]
+    request_count: Annotated[int, _text("HTTP requests the engine sent to the target.")]
+    findings: Annotated[tuple[Finding, ...], _text("One entry per rule that found something.")]
+    rules: Annotated[tuple[RuleInfo, ...], _text("Rules that ran (those without findings passed).")] = ()
+    fail_on: FailOn = Risk.MEDIUM  # None: the gate never fails
+    error: Annotated[str, _text("Set when the scan itself failed (engine died, target never healthy).")] = ""
+    schema_version: Annotated[
+        Literal[2], _text("Layout version of this file; older versions are migrated on reading.")
+    ] = SCHEMA_VERSION
+    budgets_hit: Annotated[tuple[str, ...], _text("Phases whose time budget ran out.")] = field(default=())
+    completeness: Annotated[
+        Completeness, _text("complete, or incomplete with the reasons (exit 4 unless allowed).")
+    ] = field(default_factory=Completeness)
+    allow_incomplete: Annotated[
+        bool, _text("An incomplete scan was allowed to pass (a warning, not exit 4).")
+    ] = False
+    run_id: Annotated[
+        str, _text("The run's id; every container and network it made is labelled with it.")
+    ] = ""
+    warnings: Annotated[
+        tuple[str, ...], _text("Things a reader should know that did not stop the scan.")
+    ] = ()
+    error_setting: Annotated[
+        str, _text("What the error is about (e.g. image, engine), so the CLI can name the option to fix.")
+    ] = ""
+    coverage: Annotated[Coverage, _text("How much of the target the scan reached, and how fast.")] = field(
+        default_factory=Coverage
+    )
 
     @property
     def instance_count(self) -> int:
         return sum(len(f.instances) for f in self.findings)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": self.schema_version,
-            "tool_version": self.tool_version,
-            "engine": {
-                "provider": self.engine.provider,
-                "version": self.engine.version,
-                "rule_source": self.engine.rule_source,
-            },
-            "profile": {"name": self.profile.name, "sha256": self.profile.sha256},
-            "target": {
-                "url": self.target.url,
-                "image": self.target.image,
-                "image_digest": self.target.image_digest,
-            },
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "phases": [
-                {
-                    "name": p.name,
-                    "outcome": p.outcome.value,
-                    "duration_s": round(p.duration_s, 3),
-                    "engine_duration_s": round(p.engine_duration_s, 3),
-                    "detail": p.detail,
-                }
-                for p in self.phases
-            ],
-            "budgets_hit": list(self.budgets_hit),
-            "request_count": self.request_count,
-            "fail_on": self.fail_on.label if self.fail_on is not None else "never",
-            "error": self.error,
-            "rules": [{"id": r.rule_id, "name": r.name, "kind": r.kind} for r in self.rules],
-            "findings": [_finding_to_dict(f) for f in self.findings],
-        }
+        """The results.json document (JSON types only)."""
+        data: dict[str, Any] = record_adapter().dump_python(self, mode="json", by_alias=True)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunRecord:
-        """Read a record back; raises KeyError/TypeError/ValueError on anything malformed."""
-        version = data["schema_version"]
-        if version != SCHEMA_VERSION:
-            raise ValueError(f"schema_version {version!r} is not supported (expected {SCHEMA_VERSION})")
-        engine = data["engine"]
-        profile = data["profile"]
-        target = data["target"]
-        fail_on = _text(data["fail_on"])
-        return cls(
-            schema_version=version,
-            tool_version=_text(data["tool_version"]),
-            engine=EngineInfo(
-                provider=_text(engine["provider"]),
-                version=_text(engine["version"]),
-                rule_source=_text(engine["rule_source"]),
-            ),
-            profile=ProfileInfo(name=_text(profile["name"]), sha256=_text(profile["sha256"])),
-            target=TargetInfo(
-                url=_text(target["url"]),
-                image=_text(target.get("image", "")),
-                image_digest=_text(target.get("image_digest", "")),
-            ),
-            started_at=_text(data["started_at"]),
-            finished_at=_text(data["finished_at"]),
-            phases=tuple(
-                PhaseResult(
-                    name=_text(p["name"]),
-                    outcome=PhaseOutcome(p["outcome"]),
-                    duration_s=float(p["duration_s"]),
-                    engine_duration_s=float(p.get("engine_duration_s", 0.0)),
-                    detail=_text(p.get("detail", "")),
-                )
-                for p in _list(data["phases"])
-            ),
-            budgets_hit=tuple(_text(b) for b in _list(data.get("budgets_hit", []))),
-            request_count=int(data["request_count"]),
-            fail_on=None if fail_on.lower() == "never" else Risk.parse(fail_on),
-            error=_text(data.get("error", "")),
-            rules=tuple(
-                RuleInfo(rule_id=_text(r["id"]), name=_text(r["name"]), kind=_text(r["kind"]))
-                for r in _list(data.get("rules", []))
-            ),
-            findings=tuple(_finding_from_dict(f) for f in _list(data["findings"])),
-        )
+        """Read a record back (any readable version); raises pydantic's ValidationError or ValueError."""
+        # Through JSON: results.json is what this reads, and JSON mode is where strict
+        # validation accepts lists for tuples and labels for enums.
+        return parse_record_json(json.dumps(migrate(data)))
 
 
-def _finding_to_dict(f: Finding) -> dict[str, Any]:
-    return {
-        "rule_id": f.rule_id,
-        "name": f.name,
-        "risk": f.risk.label,
-        "confidence": f.confidence.label,
-        "cwe_id": f.cwe_id,
-        "wasc_id": f.wasc_id,
-        "description": f.description,
-        "solution": f.solution,
-        "references": list(f.references),
-        "instances": [
-            {
-                "url": i.url,
-                "method": i.method,
-                "parameter": i.parameter,
-                "attack": i.attack,
-                "evidence": i.evidence,
-                "other_info": i.other_info,
-                "message_id": i.message_id,
-                "fingerprint": i.fingerprint,
-            }
-            for i in f.instances
-        ],
-    }
+def parse_record_json(text: str | bytes) -> RunRecord:
+    """A current-layout results.json document -> RunRecord; raises pydantic's ValidationError."""
+    record: RunRecord = record_adapter().validate_json(text, by_alias=True)
+    return record
 
 
-def _finding_from_dict(d: Mapping[str, Any]) -> Finding:
-    return Finding(
-        rule_id=_text(d["rule_id"]),
-        name=_text(d["name"]),
-        risk=Risk.parse(_text(d["risk"])),
-        confidence=Confidence.parse(_text(d["confidence"])),
-        cwe_id=int(d["cwe_id"]),
-        wasc_id=int(d["wasc_id"]),
-        description=_text(d["description"]),
-        solution=_text(d["solution"]),
-        references=tuple(_text(r) for r in _list(d["references"])),
-        instances=tuple(
-            Instance(
-                url=_text(i["url"]),
-                method=_text(i["method"]),
-                parameter=_text(i["parameter"]),
-                attack=_text(i["attack"]),
-                evidence=_text(i["evidence"]),
-                other_info=_text(i.get("other_info", "")),
-                message_id=_text(i["message_id"]),
-                fingerprint=_text(i["fingerprint"]),
-            )
-            for i in _list(d["instances"])
-        ),
-    )
+@functools.cache
+def record_adapter() -> TypeAdapter[RunRecord]:
+    return TypeAdapter(RunRecord)
 
 
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
+def results_json_schema() -> dict[str, Any]:
+    schema = record_adapter().json_schema(mode="serialization", by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = f"dast results.json (schema_version {SCHEMA_VERSION})"
+    return schema
 
 
-def _list(value: object) -> list[Any]:
-    if not isinstance(value, list):
-        raise TypeError(f"expected a list, got {type(value).__name__}")
-    return value
+def migrate(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Any readable layout -> the current one. Raises ValueError for a version it cannot read."""
+    version = data.get("schema_version")
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        raise ValueError(f"schema_version {version!r} is not readable")
+    migrated = dict(data)
+    if version == 1:
+        # Version 1 had no completeness: a budget cut or an error is what made it incomplete.
+        reasons = [f"phase {name} cut short by its time budget" for name in _strings(data, "budgets_hit")]
+        if isinstance(data.get("error"), str) and data["error"]:
+            reasons.append(f"scan failed: {data['error']}")
+        migrated["completeness"] = {
+            "status": "incomplete" if reasons else "complete",
+            "reasons": reasons,
+        }
+        migrated["schema_version"] = SCHEMA_VERSION
+    return migrated
+
+
+def _strings(data: Mapping[str, Any], key: str) -> list[str]:
+    value = data.get(key, [])
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

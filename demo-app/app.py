@@ -27,7 +27,7 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 SERVER_BANNER = "DemoShop/1.4.2"
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -66,6 +66,16 @@ _db.executescript(
     INSERT INTO users VALUES (2, 'alice', 'wonderland');
     """
 )
+
+
+# Planted credentials for dast's secrets test. New random values on every start, so a test
+# has to learn them from the app's own pages. The API key holds characters that URL-encoding,
+# HTML-escaping and base64 all change.
+ACCOUNT_TOKEN = "tok" + secrets.token_hex(12)
+ACCOUNT_API_KEY = "ak+%s/%s=&%s" % (secrets.token_hex(6), secrets.token_hex(6), secrets.token_hex(3))
+ACCOUNT_SESSION = "ses" + secrets.token_hex(16)
+_db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT, token TEXT)")
+_db.execute("INSERT INTO accounts VALUES (1, 'alice', ?)", (ACCOUNT_TOKEN,))
 
 
 def run_query(sql):
@@ -254,6 +264,12 @@ NAV_LINKS = [
     ("/private/report?id=1", "Report"),
 ]
 
+# For dast's traffic test: a page linking to another origin, off unless DEMO_FOREIGN_ORIGIN is set
+# (e.g. http://127.0.0.1:9999). A scanner must never send a request there.
+FOREIGN_ORIGIN = os.environ.get("DEMO_FOREIGN_ORIGIN", "").rstrip("/")
+if FOREIGN_ORIGIN:
+    NAV_LINKS.append(("/partners", "Partners"))
+
 
 def layout(title, body):
     nav = "\n    ".join('<a href="%s">%s</a>' % (href, label) for href, label in NAV_LINKS)
@@ -366,6 +382,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         "/login": "page_login",
         "/about": "page_about",
         "/private/report": "page_private_report",
+        "/account": "page_account",
+        "/account/keys": "page_account_keys",
+        "/account/export": "page_account_export",
+        "/partners": "page_partners",
         "/healthz": "page_healthz",
         "/openapi.json": "page_openapi",
         "/swagger.json": "page_swagger",
@@ -436,6 +456,7 @@ class DemoHandler(BaseHTTPRequestHandler):
       <li><a href="/login">Customer login</a></li>
       <li><a href="/about">About us</a></li>
       <li><a href="/private/report?id=1">Private sales report</a></li>
+      <li><a href="/account?token=""" + ACCOUNT_TOKEN + """">Your account</a></li>
     </ul>
     <h2>Search</h2>
     <form action="/search" method="get">
@@ -546,6 +567,44 @@ class DemoHandler(BaseHTTPRequestHandler):
     <p>Total sales: 435.80 EUR</p>""" % report_id
         self.send(200, layout("Report", body))
 
+    def page_account(self):
+        token = self.param("token", "")
+        # VULNERABLE: SQL injection in a secret parameter, so attacks carry the planted token.
+        sql = "SELECT id, owner FROM accounts WHERE token = '" + token + "'"
+        try:
+            rows = run_query(sql)
+        except sqlite3.Error as exc:
+            # VULNERABLE: the error page echoes the query, token included.
+            body = """    <h1>500 Internal Server Error</h1>
+    <p class="error">[SQLITE_ERROR] SQL error or missing database (%s)</p>
+    <p>Query: <code>%s</code></p>""" % (esc(exc), esc(sql))
+            return self.send(500, layout("Error", body))
+        if not rows:
+            body = "    <h1>Account</h1>\n    <p>No account for this token.</p>"
+            return self.send(403, layout("Account", body))
+        keys = "/account/keys?api_key=" + quote(ACCOUNT_API_KEY, safe="")
+        export = "/account/export?token=" + quote(token, safe="") + "&format=csv"
+        body = """    <h1>Account of %s</h1>
+    <ul>
+      <li><a href="%s">API key status</a></li>
+      <li><a href="%s">Export orders</a></li>
+    </ul>""" % (esc(rows[0][1]), html.escape(keys), html.escape(export))
+        headers = [
+            ("X-Api-Key", ACCOUNT_API_KEY),
+            ("Set-Cookie", "sessionid=%s; Path=/; HttpOnly; SameSite=Lax" % ACCOUNT_SESSION),
+        ]
+        self.send(200, layout("Account", body), headers=headers)
+
+    def page_account_keys(self):
+        if self.param("api_key", "") != ACCOUNT_API_KEY:
+            return self.send(403, layout("API key", "    <h1>API key</h1>\n    <p>Unknown key.</p>"))
+        self.send(200, layout("API key", "    <h1>API key</h1>\n    <p>This key is active.</p>"))
+
+    def page_account_export(self):
+        # VULNERABLE: the failure (and its traceback) shows the account's credentials.
+        raise RuntimeError("export failed for token=%s sessionid=%s api_key=%s"
+                           % (self.param("token", ""), ACCOUNT_SESSION, ACCOUNT_API_KEY))
+
     def page_static(self):
         name = self.route[len("/static/"):]
         # The static handler itself is NOT meant to be vulnerable.
@@ -557,6 +616,18 @@ class DemoHandler(BaseHTTPRequestHandler):
             return self.page_not_found()
         with open(path, "rb") as fh:
             self.send(200, fh.read(), ctype)
+
+    def page_partners(self):
+        if not FOREIGN_ORIGIN:
+            return self.page_not_found()
+        body = """    <h1>Partners</h1>
+    <p><a href="%(o)s/shop?ref=demoshop">Our partner shop</a></p>
+    <img src="%(o)s/banner.png" alt="Partner banner">
+    <form action="%(o)s/newsletter" method="post">
+      <input type="text" name="email">
+      <button type="submit">Subscribe</button>
+    </form>""" % {"o": html.escape(FOREIGN_ORIGIN)}
+        self.send(200, layout("Partners", body))
 
     def page_healthz(self):
         self.send(200, "ok", "text/plain; charset=utf-8")

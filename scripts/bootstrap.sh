@@ -7,6 +7,8 @@ set -euo pipefail
 
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
+# jshell: the test that checks translated URL patterns with the JVM's own regex engine (ZAP's).
+command -v jshell >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 if [ "${DAST_SKIP_BROWSER:-0}" != 1 ]; then

@@ -1,4 +1,4 @@
-"""Assertions shared by the CLI tests."""
+"""Assertions shared by the CLI tests: errors on stderr only, one line each, no traceback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ _BOX = re.compile(r"[│╭╮╰╯─]+")
 
 
 def one_line(text: str) -> str:
-    """Output with typer's box drawing removed and whitespace collapsed, for substring checks."""
+    """Output with box drawing removed and whitespace collapsed, for substring checks."""
     return " ".join(_BOX.sub(" ", text).split())
 
 
@@ -20,14 +20,15 @@ def assert_no_traceback(result: Result) -> None:
 
 
 def error_lines(result: Result) -> list[str]:
-    return [line for line in result.output.splitlines() if line.startswith("dast: error:")]
+    return [line for line in result.stderr.splitlines() if line.startswith("dast: error:")]
 
 
 def assert_usage_error(result: Result, *fragments: str) -> None:
-    """Exit 2, exactly one `dast: error:` line holding every fragment, no traceback."""
-    assert result.exit_code == 2, (result.exit_code, result.output)
+    """Exit 2, exactly one `dast: error:` line on stderr holding every fragment, nothing on stdout."""
+    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     assert_no_traceback(result)
     lines = error_lines(result)
-    assert len(lines) == 1, result.output
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == "", result.stdout
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])

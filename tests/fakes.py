@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from dast.engine.interface import (
     EngineSession,
     ScannerInfo,
     ScanPolicy,
+    TrafficPolicy,
     ZapApi,
 )
 from dast.profiles.loader import deep_merge, load_profile
@@ -132,6 +134,29 @@ def alert(**fields: Any) -> dict[str, Any]:
     return entry
 
 
+def http_message(
+    request: str,
+    response: str = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+    request_body: str = "",
+    response_body: str = "",
+    message_id: int = 1,
+) -> dict[str, Any]:
+    """One entry as ZAP 2.11's core/view/messages returns it; `request` is the header block."""
+    return {
+        "id": str(message_id),
+        "requestHeader": request,
+        "requestBody": request_body,
+        "responseHeader": response,
+        "responseBody": response_body,
+        "cookieParams": "",
+        "note": "",
+        "type": "2",
+        "rtt": "5",
+        "timestamp": "1795707170137",
+        "tags": [],
+    }
+
+
 # --- ZAP ----------------------------------------------------------------------------------
 
 
@@ -162,6 +187,10 @@ class FakeZap(ZapApi):
     ajax_running: successive answers of ajax_spider_running().
     passive_queue: successive sizes of the passive scan queue (drains when it reaches 0).
     raise_on: method name -> exception raised (after recording) when that method is called.
+    recorded: the HTTP messages messages() pages through (see http_message); `messages` is what
+    message_count() answers.
+    guard_problem: what apply_traffic_policy() answers (None: the origin guard runs).
+    blocked: what blocked_requests() answers while the guard runs.
     """
 
     def __init__(
@@ -174,20 +203,30 @@ class FakeZap(ZapApi):
         passive_queue: Sequence[int] = (3, 0),
         alerts: Sequence[Mapping[str, Any]] = (),
         messages: int = 42,
+        recorded: Sequence[Mapping[str, Any]] = (),
         urls_found: int = 7,
         openapi_warnings: Sequence[str] = (),
         raise_on: Mapping[str, BaseException] | None = None,
+        guard_problem: str | None = None,
+        blocked: int = 0,
+        site_urls: Sequence[str] = ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/about"),
+        out_of_scope_urls: Sequence[str] = (),
     ) -> None:
+        self.site_urls = list(site_urls)
+        self.out_of_scope_urls = list(out_of_scope_urls)
         self.caps = capabilities
         self._spider = _Sequence(spider)
         self._active = _Sequence(active)
         self._ajax = _Sequence(ajax_running)
         self._passive = _Sequence(passive_queue)
         self.canned_alerts = [dict(a) for a in alerts]
-        self.messages = messages
+        self.message_total = messages
+        self.recorded = [dict(m) for m in recorded]
         self.urls_found = urls_found
         self.openapi_warnings = list(openapi_warnings)
         self.raise_on = dict(raise_on or {})
+        self.guard_problem = guard_problem
+        self.blocked = blocked
         self.calls: list[Call] = []
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -287,10 +326,30 @@ class FakeZap(ZapApi):
 
     def message_count(self, base_url: str) -> int:
         self._record("message_count", base_url)
-        return self.messages
+        return self.message_total
+
+    def messages(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
+        self._record("messages", base_url, start, count)
+        return [dict(m) for m in self.recorded[start : start + count]]
+
+    def urls(self, base_url: str) -> list[str]:
+        self._record("urls", base_url)
+        return list(self.site_urls)
+
+    def spider_out_of_scope(self, scan_id: str) -> list[str]:
+        self._record("spider_out_of_scope", scan_id)
+        return list(self.out_of_scope_urls)
 
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._record("load_script", name, script_type, engine, path)
+
+    def apply_traffic_policy(self, policy: TrafficPolicy, script_dir: str) -> str | None:
+        self._record("apply_traffic_policy", policy, script_dir)
+        return self.guard_problem
+
+    def blocked_requests(self) -> int | None:
+        self._record("blocked_requests")
+        return None if self.guard_problem else self.blocked
 
     def shutdown(self) -> None:
         self._record("shutdown")
@@ -389,3 +448,26 @@ def make_profile(base: str = "baseline", **overrides: Any) -> Profile:
     """A bundled profile with nested overrides, e.g. make_profile("full", active={"max_duration": 60})."""
     document = deep_merge(load_profile(base).merged, overrides)
     return Profile.model_validate(document)
+
+
+# --- the CLI's environment ----------------------------------------------------------------
+
+
+def recording_environment(started: list[str]) -> Any:
+    """An Environment whose engine, target and sweep record being asked for and then refuse."""
+    from dast.cli.environment import Environment
+    from dast.errors import InfrastructureError
+
+    def engine(_options: Any) -> EngineProvider:
+        started.append("engine")
+        raise InfrastructureError("test environment: no engine")
+
+    def target(_options: Any, _sink: Any) -> TargetRuntime:
+        started.append("target")
+        raise InfrastructureError("test environment: no target")
+
+    def sweep() -> list[str]:
+        started.append("sweep")
+        return []
+
+    return Environment(engine_factory=engine, target_factory=target, sweep=sweep, environ=lambda: os.environ)

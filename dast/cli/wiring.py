@@ -14,6 +14,7 @@ from dast.engine.local import LocalProvider
 from dast.engine.remote import RemoteProvider
 from dast.errors import EngineError, UsageError
 from dast.target.container import ContainerSpec, ContainerTarget
+from dast.target.health import DEFAULT_HEALTHY, HealthyStatuses
 from dast.target.interface import TargetRuntime
 from dast.target.url import UrlTarget
 
@@ -43,7 +44,7 @@ ProviderFactories = Mapping[ZapChoice, Callable[[], EngineProvider]]
 def provider_factories(options: EngineOptions) -> ProviderFactories:
     return {
         ZapChoice.REMOTE: lambda: RemoteProvider(options.zap_url, options.api_key, options.script_dir),
-        ZapChoice.LOCAL: LocalProvider,
+        ZapChoice.LOCAL: lambda: LocalProvider(run_id=options.run_id),
         ZapChoice.DOCKER: lambda: DockerProvider(options.zap_image, run_id=options.run_id),
     }
 
@@ -77,13 +78,14 @@ class TargetOptions:
     health_path: str
     wait_s: float
     run_id: str
+    healthy: HealthyStatuses = DEFAULT_HEALTHY
 
 
 def build_target(options: TargetOptions, logs_sink: Callable[[str], None]) -> TargetRuntime:
     if options.target_url and (options.image or options.build_dir):
         raise UsageError("give either --target URL or --image/--build, not both")
     if options.target_url:
-        return UrlTarget(options.target_url, options.health_path, options.wait_s)
+        return UrlTarget(options.target_url, options.health_path, options.wait_s, options.healthy)
     if not options.image and not options.build_dir:
         raise UsageError("nothing to scan: give --target URL, or --image IMAGE --port N")
     if options.port is None:
@@ -108,6 +110,7 @@ def build_target(options: TargetOptions, logs_sink: Callable[[str], None]) -> Ta
             build_args=build_args,
             health_path=options.health_path,
             health_timeout_s=options.wait_s,
+            healthy=options.healthy,
             logs_sink=logs_sink,
         )
     )

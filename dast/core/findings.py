@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,6 +9,7 @@ from dast.engine.rulepack import pack_rule
 from dast.fingerprint import fingerprint
 from dast.models import Confidence, Finding, Instance, Risk
 from dast.redact import redact
+from dast.urlpattern import UrlPattern
 
 
 def _int(value: object) -> int:
@@ -33,13 +33,14 @@ def _confidence(alert: Mapping[str, Any]) -> Confidence:
         return Confidence.MEDIUM
 
 
-def build_findings(alerts: Iterable[Mapping[str, Any]], exclude: Sequence[str] = ()) -> tuple[Finding, ...]:
+def build_findings(
+    alerts: Iterable[Mapping[str, Any]], exclude: Sequence[UrlPattern] = ()
+) -> tuple[Finding, ...]:
     """Group alerts by (rule id, alert name); drop false positives and excluded URLs."""
-    excluded = [re.compile(rx) for rx in exclude]
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for alert in alerts:
         url = str(alert.get("url", ""))
-        if any(rx.fullmatch(url) for rx in excluded):
+        if any(pattern.matches(url) for pattern in exclude):
             continue
         if _confidence(alert) is Confidence.FALSE_POSITIVE:
             continue

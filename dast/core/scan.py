@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from dast import __version__
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
 from dast.core.findings import build_findings
 from dast.core.openapi import import_definition
+from dast.core.secret_harvest import HARVEST_BUDGET_S, harvest_secrets
+from dast.core.traffic import guard_traffic
 from dast.engine import rulepack
 from dast.engine.interface import (
     EngineCapabilities,
@@ -27,8 +29,10 @@ from dast.engine.interface import (
     ZapApi,
     iterate_pages,
 )
-from dast.errors import InfrastructureError
+from dast.errors import InfrastructureError, StartTimeout
 from dast.models import (
+    Completeness,
+    Coverage,
     EngineInfo,
     Finding,
     PhaseOutcome,
@@ -41,7 +45,9 @@ from dast.models import (
 )
 from dast.polling import Clock, Deadline, SystemClock, poll_until
 from dast.profiles.model import CATEGORY_IDS, Profile
+from dast.redact import REDACTOR
 from dast.target.interface import RunningTarget, TargetRuntime
+from dast.urlpattern import UrlPattern
 
 CONTEXT_NAME = "dast"
 POLICY_NAME = "dast"
@@ -50,6 +56,11 @@ POLICY_NAME = "dast"
 COLLECTION_RESERVE_S = 10.0
 COLLECTION_RESERVE_FRACTION = 0.1
 STATIC_ASSETS = r"(?i).*\.(?:png|jpe?g|gif|svg|ico|webp|bmp|css|woff2?|ttf|otf|eot|map)(?:\?.*)?$"
+# How often a running phase asks whether the target still serves (a container exit is seen at once
+# by the check; a dead URL target costs one short request).
+TARGET_CHECK_EVERY_S = 5.0
+# Phases that send requests to the target; the achieved request rate is measured over them.
+TRAFFIC_PHASES = frozenset({"spider", "ajax_spider", "openapi", "active"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,12 @@ class ScanRequest:
     profile: Profile
     profile_sha256: str
     fail_on: Risk | None
+    allow_incomplete: bool = False
+    run_id: str = ""
+
+
+class _TargetDown(Exception):
+    """The target stopped serving mid-scan; the remaining phases are pointless."""
 
 
 @dataclass
@@ -70,6 +87,9 @@ class _Run:
     engine: EngineInfo = field(default_factory=lambda: EngineInfo(provider="", version="", rule_source=""))
     target: TargetInfo = field(default_factory=lambda: TargetInfo(url=""))
     request_count: int = 0
+    incomplete: list[str] = field(default_factory=list)  # why the scan did not cover what it should
+    warnings: list[str] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=Coverage)
 
 
 def run_scan(
@@ -84,6 +104,8 @@ def run_scan(
     started = _now()
     run = _Run()
     error = ""
+    error_setting = ""
+    overall: Deadline | None = None
     try:
         target_runtime.prepare()
         # The budget covers everything from here: target and engine start-up included.
@@ -111,8 +133,19 @@ def run_scan(
             clock.monotonic() - teardown_began,
             "engine stopped, containers and networks removed",
         )
+    except StartTimeout as err:
+        if overall is not None and overall.remaining() < 1.0:
+            # It was given what was left of the budget: the budget ran out, nothing broke.
+            run.incomplete.append(
+                f"the overall budget of {request.profile.max_duration:.0f} s ran out before the scan began: {err}"
+            )
+        else:
+            error = str(err)
+            run.incomplete.append(f"scan failed: {error}")
     except InfrastructureError as err:
         error = str(err)  # the CLI reports it once, after the reports are written
+        error_setting = err.setting
+        run.incomplete.append(f"scan failed: {error}")
     return RunRecord(
         tool_version=__version__,
         engine=run.engine,
@@ -127,6 +160,12 @@ def run_scan(
         rules=tuple(run.rules),
         fail_on=request.fail_on,
         error=error,
+        completeness=Completeness.of(run.incomplete),
+        allow_incomplete=request.allow_incomplete,
+        run_id=request.run_id,
+        warnings=tuple(run.warnings),
+        coverage=run.coverage,
+        error_setting=error_setting,
     )
 
 
@@ -161,28 +200,62 @@ class _Orchestrator:
         self.overall = overall
         self.run_state = run
         self.context_id = ""
+        self.spider_job = ""
+        self._last_target_check = clock.monotonic()
 
     def run(self) -> None:
         self.api.new_session()
         caps = self.api.capabilities()
         self._setup_rules(caps)
+        unguarded = guard_traffic(self.api, self.session.script_dir, self.url, self.profile.rate)
+        if unguarded is not None:
+            self._warn(unguarded)
+        origin = _origin(self.url)
+        scope = self.profile.scope
         self.context_id = self.api.create_context(
             CONTEXT_NAME,
-            include=self.profile.scope.include or [re.escape(self.url) + ".*"],
-            exclude=self.profile.scope.exclude,
-            attack_exclude=[STATIC_ASSETS] if self.profile.scope.exclude_static_assets else [],
+            include=[UrlPattern(p).to_engine(origin) for p in scope.include] or [_subtree(self.url)],
+            exclude=[UrlPattern(p).to_engine() for p in scope.exclude],
+            attack_exclude=[STATIC_ASSETS] if scope.exclude_static_assets else [],
         )
         # The root goes into the Sites tree first, so every later phase has something to work on.
         self.api.access_url(self.url)
+        try:
+            self._crawl_and_attack(caps)
+        except _TargetDown as down:
+            self._incomplete(f"the target stopped serving during the scan: {down}")
+        self._collect()
+
+    def _crawl_and_attack(self, caps: EngineCapabilities) -> None:
         self._spider()
         self._ajax_spider(caps)
         self._openapi(caps)
+        self._check_target(force=True)
         self._passive()
+        harvest_secrets(self.api, self.url, REDACTOR, self._budget(HARVEST_BUDGET_S))
         if self._active():
+            self._check_target(force=True)
             # Rules that read attack responses (error disclosure) see them only once the passive
             # scanner has worked through the active scan's messages.
             self._passive("passive_attacks")
-        self._collect()
+
+    def _incomplete(self, reason: str) -> None:
+        self.run_state.incomplete.append(reason)
+        self.observer.on_event(Notice(f"scan incomplete: {reason}"))
+
+    def _warn(self, message: str) -> None:
+        # Said once, at the end, with every other warning (the CLI's `dast: warning:` lines).
+        self.run_state.warnings.append(message)
+
+    def _check_target(self, force: bool = False) -> None:
+        """Raise _TargetDown when the target no longer serves; asks at most every few seconds."""
+        now = self.clock.monotonic()
+        if not force and now - self._last_target_check < TARGET_CHECK_EVERY_S:
+            return
+        self._last_target_check = now
+        reason = self.target.check_alive()
+        if reason is not None:
+            raise _TargetDown(reason)
 
     # -- set-up -----------------------------------------------------------------------------
 
@@ -228,9 +301,10 @@ class _Orchestrator:
             engine_duration_s=engine_s,
         )
         self.run_state.phases.append(result)
+        self.observer.on_event(PhaseFinished(result))
         if outcome is PhaseOutcome.CUT_SHORT:
             self.run_state.budgets_hit.append(name)
-        self.observer.on_event(PhaseFinished(result))
+            self._incomplete(f"phase {name} was cut short by its time budget ({detail})")
 
     def _skip(self, name: str, detail: str) -> None:
         self._record(name, PhaseOutcome.SKIPPED, self.clock.monotonic(), detail)
@@ -265,8 +339,15 @@ class _Orchestrator:
                     name, state["percent"], urls_found=found(job), alerts=self.api.alert_count(self.url)
                 )
             )
+            self._check_target()
 
-        if poll_until(done, deadline, tick):
+        try:
+            finished = poll_until(done, deadline, tick)
+        except _TargetDown as down:
+            stop(job)
+            self._record(name, PhaseOutcome.FAILED, began, f"target stopped serving: {down}")
+            raise
+        if finished:
             self._record(name, PhaseOutcome.COMPLETED, began, engine_s=engine_seconds(job))
         else:
             stop(job)
@@ -285,10 +366,15 @@ class _Orchestrator:
         if not cfg.enabled:
             self._skip("spider", "disabled in profile")
             return
+
+        def start() -> str:
+            self.spider_job = self.api.start_spider(self.url, CONTEXT_NAME, cfg.max_depth, cfg.max_children)
+            return self.spider_job
+
         self._run_polled(
             "spider",
             cfg.max_duration,
-            start=lambda: self.api.start_spider(self.url, CONTEXT_NAME, cfg.max_depth, cfg.max_children),
+            start=start,
             progress=self.api.spider_progress,
             stop=self.api.stop_spider,
             found=self.api.spider_urls_found,
@@ -395,9 +481,48 @@ class _Orchestrator:
         began = self.clock.monotonic()
         self.observer.on_event(PhaseStarted("alerts"))
         alerts = list(iterate_pages(self.api, self.url))
-        self.run_state.findings = build_findings(alerts, exclude=self.profile.scope.exclude)
+        excludes = [UrlPattern(p) for p in self.profile.scope.exclude]
+        self.run_state.findings = build_findings(alerts, exclude=excludes)
         self.run_state.request_count = self.api.message_count(self.url)
+        reached = sorted(set(self.api.urls(self.url)))
+        self._judge_coverage(reached)
+        self._check_excludes(excludes, reached)
+        blocked = self.api.blocked_requests()
+        if blocked:
+            self._warn(
+                f"the origin guard blocked {blocked} request(s) the engine tried to send to other origins"
+            )
         self._record("alerts", PhaseOutcome.COMPLETED, began, f"{len(alerts)} alerts")
+
+    def _judge_coverage(self, reached: list[str]) -> None:
+        traffic_s = sum(p.duration_s for p in self.run_state.phases if p.name in TRAFFIC_PHASES)
+        rate = self.run_state.request_count / traffic_s if traffic_s > 0 else 0.0
+        self.run_state.coverage = Coverage(urls=len(reached), achieved_rps=rate)
+        floor = self.profile.min_urls
+        if len(reached) < floor:
+            self._incomplete(
+                f"coverage: the scan reached {len(reached)} in-scope URL(s), fewer than the "
+                f"{floor} it needs (min_urls); was anything besides the root reachable?"
+            )
+
+    def _check_excludes(self, excludes: list[UrlPattern], reached: list[str]) -> None:
+        seen = reached + (self.api.spider_out_of_scope(self.spider_job) if self.spider_job else [])
+        for pattern in excludes:
+            if not any(pattern.matches(url) for url in seen):
+                self._warn(
+                    f"scope exclude {pattern.source!r} matched no URL the scan saw "
+                    "(patterns are searched in the URL's path and query)"
+                )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _subtree(url: str) -> str:
+    """The engine's regex for everything at and below the target URL."""
+    return f"\\Q{url}\\E.*"
 
 
 def deadline_span(budget_s: float, began: float, deadline: Deadline) -> str:

@@ -8,13 +8,21 @@ import secrets
 import tarfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import docker.errors
 
-from dast.dockerx import RUN_LABEL, docker_availability, docker_client, exit_reason, remove_quietly
+from dast.dockerx import (
+    docker_availability,
+    docker_client,
+    exit_reason,
+    owned_labels,
+    remove_owned,
+    remove_quietly,
+)
 from dast.engine.interface import EngineProvider, EngineSession
-from dast.engine.local import free_loopback_port
+from dast.engine.local import SHUTDOWN_TIMEOUT_S, free_loopback_port
 from dast.engine.zap_api import ZaproxyApi, wait_until_answering
 from dast.errors import EngineError, UsageError
 from dast.redact import REDACTOR, redact
@@ -52,8 +60,10 @@ class DockerProvider(EngineProvider):
         client = docker_client()
         api_key = secrets.token_urlsafe(24)
         REDACTOR.add(api_key)
+        name = f"dast-zap-{self._run_id}"
         with contextlib.ExitStack() as cleanup:
             cleanup.callback(client.close)
+            cleanup.callback(remove_owned, client, self._run_id, {name})
             try:
                 client.images.get(self._image)
             except docker.errors.ImageNotFound:
@@ -83,8 +93,8 @@ class DockerProvider(EngineProvider):
                 # The API is reached through Docker's port mapping, from outside the container.
                 command += ["-config", "api.addrs.addr.name=.*", "-config", "api.addrs.addr.regex=true"]
             kwargs: dict[str, Any] = {
-                "name": f"dast-zap-{self._run_id}",
-                "labels": {RUN_LABEL: self._run_id},
+                "name": name,
+                "labels": owned_labels(self._run_id),
                 "detach": True,
                 "command": command,
             }
@@ -110,9 +120,18 @@ class DockerProvider(EngineProvider):
                 ) from None
             if not host_network:
                 port = _published_port(container)
-            api = ZaproxyApi(f"http://127.0.0.1:{port}", api_key)
+            api_url = f"http://127.0.0.1:{port}"
+            api = ZaproxyApi(api_url, api_key)
             cleanup.callback(api.close)
-            cleanup.callback(_shutdown, api)
+
+            def shutdown_if_clean(
+                exc_type: type[BaseException] | None, _exc: BaseException | None, _tb: TracebackType | None
+            ) -> None:
+                # After an error or an interrupt the forced removal alone stops it, at once.
+                if exc_type is None:
+                    _shutdown(api_url, api_key)
+
+            cleanup.push(shutdown_if_clean)
             version = wait_until_answering(
                 api, min(self._startup_timeout_s, timeout_s), lambda: _died(container)
             )
@@ -157,7 +176,7 @@ def _died(container: Any) -> str | None:
     return None if reason is None else f"ZAP container {reason}"
 
 
-def _shutdown(api: ZaproxyApi) -> None:
-    # Asking ZAP to stop lets it close its database; the container is removed regardless.
+def _shutdown(api_url: str, api_key: str) -> None:
+    # Asking ZAP to stop lets it close its database; the container is removed (forced) regardless.
     with contextlib.suppress(EngineError):
-        api.shutdown()
+        ZaproxyApi(api_url, api_key, timeout_s=SHUTDOWN_TIMEOUT_S).shutdown()

@@ -13,6 +13,7 @@ import contextlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,29 @@ class ScanPolicy:
     category_threshold: Mapping[str, str] = field(default_factory=dict)
     rules: Sequence[RulePolicy] = ()
     max_rule_duration_min: int = 0  # 0: unlimited (ZAP's granularity is minutes)
+
+
+@dataclass(frozen=True)
+class TrafficPolicy:
+    """Where and how fast the engine may send: only to `origins`, at most `max_rps`, `threads` at once."""
+
+    origins: tuple[str, ...]  # "scheme://host:port" (see origin_of)
+    max_rps: float | None  # None: not paced
+    threads: int
+
+    @classmethod
+    def for_target(cls, url: str, max_rps: float | None, threads: int) -> TrafficPolicy:
+        """Only the target's origin, as the engine reaches it."""
+        return cls(origins=(origin_of(url),), max_rps=max_rps, threads=threads)
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host:port`: lower case, the default port written out, an IPv6 host in brackets."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = parts.hostname or ""
+    port = parts.port or {"http": 80, "https": 443}.get(scheme, 0)
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
 class ZapApi(abc.ABC):
@@ -136,7 +160,35 @@ class ZapApi(abc.ABC):
     def message_count(self, base_url: str) -> int: ...
 
     @abc.abstractmethod
+    def messages(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
+        """HTTP messages recorded under base_url, oldest first, `count` from position `start` (0-based).
+
+        Each as ZAP's core/view/messages gives it: id, requestHeader, requestBody, responseHeader,
+        responseBody (strings).
+        """
+
+    @abc.abstractmethod
+    def urls(self, base_url: str) -> list[str]:
+        """Distinct URLs under base_url the engine has requested (its Sites tree)."""
+
+    def spider_out_of_scope(self, scan_id: str) -> list[str]:
+        """URLs the spider found but did not request (out of scope or excluded)."""
+        return []
+
+    @abc.abstractmethod
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None: ...
+
+    @abc.abstractmethod
+    def apply_traffic_policy(self, policy: TrafficPolicy, script_dir: str) -> str | None:
+        """Set the engine's thread and delay knobs and install the origin guard (from script_dir).
+
+        Call before the first request to the target. Returns None when the guard runs, else one
+        line saying why it does not; the knobs are set either way.
+        """
+
+    def blocked_requests(self) -> int | None:
+        """Requests the origin guard kept from leaving the allowed origins; None: no guard running."""
+        return None
 
     @abc.abstractmethod
     def shutdown(self) -> None: ...

@@ -32,22 +32,26 @@ class RemoteProvider(EngineProvider):
 
     def availability(self) -> str | None:
         if not self._zap_url:
-            return "no --zap-url given"
+            return "no engine URL given"
         if not self._api_key:
-            return "no API key (set DAST_ZAP_API_KEY)"
+            return "no API key given"
         return None
 
     @contextlib.contextmanager
     def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         reason = self.availability()
         if reason is not None or self._zap_url is None or self._api_key is None:
-            raise UsageError(f"remote engine: {reason}")
+            raise UsageError(f"remote engine: {reason}", setting="engine")
         parts = urlsplit(self._zap_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UsageError(f"--zap-url must be an http(s) URL, got {self._zap_url!r}")
+            raise UsageError(
+                f"the engine URL must be an http(s) URL, got {self._zap_url!r}", setting="engine"
+            )
         api = ZaproxyApi(self._zap_url, self._api_key)
         try:
-            version = wait_until_answering(api, min(self._wait_s, timeout_s), lambda: None)
+            version = wait_until_answering(
+                api, min(self._wait_s, timeout_s), lambda: None, started_by_us=False
+            )
             # We did not start it, so we do not shut it down; only its session is ours.
             yield EngineSession(
                 api=api,

@@ -106,7 +106,8 @@ def load_pack(
     if not script_dir:
         raise EngineError(
             "the engine lacks ZAP's standard rules and dast's rule pack cannot be loaded into it: "
-            "set DAST_ZAP_SCRIPT_DIR to where dast/engine/rulepack is mounted on the ZAP host"
+            "say where dast/engine/rulepack is mounted on the ZAP host",
+            setting="script_dir",
         )
     engine = script_engine(caps)
     loaded: list[RuleInfo] = []

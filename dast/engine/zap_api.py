@@ -8,15 +8,18 @@ the API key in a header (never in a URL or a message) and raises `ZapCallError` 
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import PurePosixPath
 from typing import Any
 
 import requests
 from zapv2 import ZAPv2
 
-from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, ZapApi
-from dast.errors import EngineError
+from dast.engine import traffic_guard
+from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, TrafficPolicy, ZapApi
+from dast.errors import EngineAuthError, EngineError, EngineStartTimeout
 from dast.polling import Deadline, SystemClock, poll_until
 from dast.redact import redact
 
@@ -51,6 +54,7 @@ class _BoundedZap(ZAPv2):  # type: ignore[misc]
         # Views change nothing, so they may be retried: ZAP drops connections for a moment
         # around some actions (newSession restarts its proxy listener).
         attempts = VIEW_ATTEMPTS if "/view/" in path else 1
+        dropped = 0
         for attempt in range(1, attempts + 1):
             try:
                 # A session per call, as the zaproxy client does: ZAP 2.11 drops reused
@@ -70,17 +74,35 @@ class _BoundedZap(ZAPv2):  # type: ignore[misc]
                 break
             except requests.Timeout:
                 raise EngineError(f"ZAP API {path} did not answer within {self._timeout_s:.0f} s") from None
-            except requests.ConnectionError:
+            except requests.ConnectionError as err:
+                # Refused: nothing listens. Dropped without an answer: ZAP 2.11 does that to a
+                # request with a wrong API key (newer engines answer bad_api_key instead).
+                dropped += int(_dropped_without_answer(err))
                 if attempt == attempts:
+                    if dropped == attempts:
+                        raise EngineConnectionDropped(
+                            f"ZAP API {path}: the engine closed the connection without answering"
+                        ) from None
                     raise EngineError(f"ZAP API {path}: the engine is not reachable (did it exit?)") from None
                 time.sleep(0.2 * attempt)
         if response.status_code >= 400:
             code, message = _error_of(response)
+            if code == "bad_api_key":
+                raise EngineAuthError("the ZAP API rejected the API key")
             raise ZapCallError(path, code, message)
         return response
 
     def close(self) -> None:
         """Nothing is held open between calls."""
+
+
+class EngineConnectionDropped(EngineError):
+    """Every attempt reached the engine's port and was dropped without an HTTP answer."""
+
+
+def _dropped_without_answer(err: requests.ConnectionError) -> bool:
+    text = repr(err)
+    return "RemoteDisconnected" in text or "Connection aborted" in text
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:
@@ -276,8 +298,84 @@ class ZaproxyApi(ZapApi):
     def message_count(self, base_url: str) -> int:
         return int(self._zap.core.number_of_messages(baseurl=base_url))
 
+    def messages(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
+        # ZAP 2.11's `start` counts from 1 (0 reads as 1), unlike core/view/alerts (measured).
+        return list(self._zap.core.messages(baseurl=base_url, start=start + 1, count=count))
+
+    def urls(self, base_url: str) -> list[str]:
+        return [str(u) for u in self._zap.core.urls(baseurl=base_url) or ()]
+
+    def spider_out_of_scope(self, scan_id: str) -> list[str]:
+        # fullResults: [{"urlsInScope": [...]}, {"urlsOutOfScope": [...]}, {"urlsIoError": [...]}]
+        try:
+            results = self._zap.spider.full_results(scan_id)
+        except ZapCallError:
+            return []
+        found: list[str] = []
+        for part in results if isinstance(results, list) else ():
+            if isinstance(part, dict):
+                found += [str(u) for u in part.get("urlsOutOfScope", ()) if isinstance(u, str)]
+        return found
+
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._zap.script.load(name, script_type, engine, path)
+
+    # -- traffic: rate knobs and the origin guard ---------------------------------------------
+
+    def apply_traffic_policy(self, policy: TrafficPolicy, script_dir: str) -> str | None:
+        self._zap.spider.set_option_thread_count(policy.threads)
+        self._zap.ascan.set_option_thread_per_host(policy.threads)
+        self._zap.ascan.set_option_delay_in_ms(traffic_guard.active_scan_delay_ms(policy))
+        self._probe(lambda: self._zap.ajaxSpider.set_option_number_of_browsers(policy.threads))
+        return self._install_guard(policy, script_dir)
+
+    def _install_guard(self, policy: TrafficPolicy, script_dir: str) -> str | None:
+        if not script_dir:
+            return "dast's scripts have no known path on the engine's host"
+        types = self._probe(lambda: self._zap.script.list_types) or ()
+        if traffic_guard.SCRIPT_TYPE not in {str(t.get("name")) for t in types if isinstance(t, dict)}:
+            return "the engine has no HTTP Sender scripts"
+        engines = [str(e) for e in self._probe(lambda: self._zap.script.list_engines) or ()]
+        engine = traffic_guard.pick_script_engine(engines)
+        if engine is None:
+            return f"the engine has no Nashorn script engine (it offers: {', '.join(engines) or 'none'})"
+        # Settings first: a guard loaded without them blocks everything.
+        for key, value in traffic_guard.guard_settings(policy, secrets.token_hex(8)).items():
+            self._zap.script.set_global_var(key, value)
+        if self._guard_script() is not None:  # left by an earlier scan on a shared engine
+            self._zap.script.remove(traffic_guard.SCRIPT_NAME)
+        path = str(PurePosixPath(script_dir) / traffic_guard.SCRIPT_FILE)
+        try:
+            self._zap.script.load(traffic_guard.SCRIPT_NAME, traffic_guard.SCRIPT_TYPE, engine, path)
+            self._zap.script.enable(traffic_guard.SCRIPT_NAME)
+        except ZapCallError as err:
+            return f"the guard script did not load ({err.code})"
+        return self._guard_problem()
+
+    def _guard_script(self) -> Mapping[str, Any] | None:
+        scripts = self._zap.script.list_scripts or ()
+        return next(
+            (s for s in scripts if isinstance(s, dict) and s.get("name") == traffic_guard.SCRIPT_NAME), None
+        )
+
+    def _guard_problem(self) -> str | None:
+        script = self._guard_script()
+        if script is None:
+            return "the guard script is not loaded"
+        if str(script.get("error", "")).lower() == "true":
+            return "the guard script failed in the engine"
+        if str(script.get("enabled", "")).lower() != "true":
+            return "the guard script is disabled"
+        return None
+
+    def blocked_requests(self) -> int | None:
+        if self._guard_problem() is not None:
+            return None
+        try:
+            value = str(self._zap.script.global_var(traffic_guard.BLOCKED_VAR))
+        except ZapCallError:
+            return None
+        return int(value) if value.isdigit() else None
 
     def shutdown(self) -> None:
         self._zap.core.shutdown()
@@ -294,7 +392,9 @@ def _percent(value: object) -> int:
         return 100
 
 
-def wait_until_answering(api: ZaproxyApi, timeout_s: float, alive: Callable[[], str | None]) -> str:
+def wait_until_answering(
+    api: ZaproxyApi, timeout_s: float, alive: Callable[[], str | None], started_by_us: bool = True
+) -> str:
     """Poll core.version until it answers; returns the version.
 
     `alive()` returns None while the engine process lives, else a reason it died.
@@ -307,11 +407,20 @@ def wait_until_answering(api: ZaproxyApi, timeout_s: float, alive: Callable[[], 
             raise EngineError(reason)
         try:
             state["version"] = api.version()
+        except EngineConnectionDropped as err:
+            if started_by_us:
+                # While an engine we started comes up, Docker's port proxy accepts and drops
+                # connections too; only an engine already running can mean a wrong key.
+                state["last"] = str(err)
+                return False
+            raise EngineAuthError(
+                "the ZAP API closed every connection without answering; the API key is probably wrong"
+            ) from None
         except EngineError as err:
             state["last"] = str(err)
             return False
         return True
 
     if not poll_until(answered, Deadline.after(SystemClock(), timeout_s)):
-        raise EngineError(f"ZAP did not answer within {timeout_s:.0f} s ({state['last']})")
+        raise EngineStartTimeout(f"ZAP did not answer within {timeout_s:.0f} s ({state['last']})")
     return state["version"]

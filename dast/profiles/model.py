@@ -20,15 +20,25 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"expected a duration such as 90s, 5m or 1h30m, got {value!r}")
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
+        return _bounded(float(value))
     if isinstance(value, str):
         if value.strip().isdigit():  # "90", as env vars and quoted YAML give it
             return float(value.strip())
         match = _DURATION.match(value)
         if match and any(match.groups()):
             hours, minutes, seconds = (int(g or 0) for g in match.groups())
-            return float(hours * 3600 + minutes * 60 + seconds)
+            return _bounded(float(hours * 3600 + minutes * 60 + seconds))
     raise ValueError(f"expected a duration such as 90s, 5m or 1h30m, got {value!r}")
+
+
+# A scan that may run for more than a week is a typo (e.g. seconds meant as minutes), not a plan.
+MAX_DURATION_S = 7 * 24 * 3600
+
+
+def _bounded(seconds: float) -> float:
+    if seconds > MAX_DURATION_S:
+        raise ValueError(f"{seconds:.0f} s is more than the 7 days a scan may be given")
+    return seconds
 
 
 def _check_regex(value: object) -> str:
@@ -66,10 +76,14 @@ class _Section(BaseModel):
 
 
 class Scope(_Section):
+    # Patterns follow the tool's one URL rule (dast/urlpattern.py): a regex searched in the
+    # URL's path and query, e.g. `/logout`, `^/admin/`, `\.php\.bak$`.
     include: list[Regex] = Field(
-        default_factory=list, description="URL regexes in scope; default: the target"
+        default_factory=list, description="path+query regexes in scope, within the target; default: all of it"
     )
-    exclude: list[Regex] = Field(default_factory=list, description="URL regexes never requested or reported")
+    exclude: list[Regex] = Field(
+        default_factory=list, description="path+query regexes never requested, attacked or reported"
+    )
     exclude_static_assets: bool = False
 
 
@@ -131,18 +145,63 @@ class Active(_Section):
     rules: list[ActiveRule] = Field(default_factory=list)
 
 
+MAX_RPS_LIMITS = (1.0, 1000.0)
+THREAD_LIMITS = (1, 20)
+
+
+def _max_rps(value: object) -> float | None:
+    low, high = MAX_RPS_LIMITS
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number of requests per second, or null for no limit, got {value!r}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"must be from {low:g} to {high:g} requests per second, got {value!r}")
+    return float(value)
+
+
+def _threads(value: object) -> int:
+    low, high = THREAD_LIMITS
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"expected a whole number of threads, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"must be from {low} to {high} threads, got {value}")
+    return value
+
+
+class Rate(_Section):
+    """How hard the engine may hit the target; the defaults are safe against production."""
+
+    max_rps: Annotated[float | None, BeforeValidator(_max_rps)] = Field(
+        default=10.0, description="requests per second to the target, all threads together; null: no limit"
+    )
+    threads: Annotated[int, BeforeValidator(_threads)] = Field(
+        default=2, description="spider threads and active-scan threads per host"
+    )
+
+
 class Profile(_Section):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
     extends: str | None = None
     max_duration: Duration = 1800.0
     rulepack: Literal["auto", "always", "never"] = "auto"
+    allow_incomplete: bool = Field(
+        default=False, description="an incomplete scan exits 0 with a warning instead of 4"
+    )
+    min_urls: int = Field(
+        default=2,
+        ge=0,
+        le=1_000_000,
+        description="fewer distinct in-scope URLs reached makes the scan incomplete (2: more than the root)",
+    )
     scope: Scope = Field(default_factory=Scope)
     spider: Spider = Field(default_factory=Spider)
     ajax_spider: AjaxSpider = Field(default_factory=AjaxSpider)
     openapi: OpenApi = Field(default_factory=OpenApi)
     passive: Passive = Field(default_factory=Passive)
     active: Active = Field(default_factory=Active)
+    rate: Rate = Field(default_factory=Rate)
 
     @field_validator("max_duration")
     @classmethod

@@ -16,7 +16,7 @@ class JsonReporter(Reporter):
     def render(self, record: RunRecord) -> bytes:
         record = sanitize_record(record)
         # Stable order (findings by severity, instances by fingerprint, keys sorted) keeps diffs
-        # between runs small; sanitising keeps it loadable by RunRecord.from_dict.
+        # between runs small; sanitising keeps it loadable by load_record.
         findings = tuple(
             dataclasses.replace(f, instances=tuple(sorted(f.instances, key=lambda i: (i.fingerprint, i.url))))
             for f in by_severity(record.findings)

@@ -18,6 +18,7 @@ from dast.report.interface import OutputFormat, Reporter
 from dast.report.sanitize import by_severity, cwe_url, sanitize_record
 
 ERROR_CASE = "dast scan"
+COMPLETENESS_CASE = "scan completeness"
 
 
 @dataclass
@@ -27,6 +28,7 @@ class _Suite:
     out: list[str] = field(default_factory=list)
     failures: int = 0
     errors: int = 0
+    skipped: int = 0
 
 
 class JUnitReporter(Reporter):
@@ -44,6 +46,29 @@ class JUnitReporter(Reporter):
             err.text = record.error
             suite.cases.append(case)
             suite.errors += 1
+
+        reasons = record.completeness.reasons
+        if not record.completeness.complete:
+            # Where a CI server looks first: an incomplete scan must not read as a clean pass.
+            suite = suites[target_site]
+            case = _case(COMPLETENESS_CASE, target_site)
+            text = "scan INCOMPLETE:\n" + "\n".join(f"- {r}" for r in reasons)
+            if record.allow_incomplete:
+                message = _one_line(f"scan incomplete (allowed): {'; '.join(reasons)}")
+                ET.SubElement(case, "skipped", message=message).text = text
+                suite.skipped += 1
+            else:
+                err = ET.SubElement(
+                    case,
+                    "error",
+                    type="Incomplete",
+                    message=_one_line(f"scan INCOMPLETE: {'; '.join(reasons)}"),
+                )
+                err.text = text
+                suite.errors += 1
+            suite.cases.append(case)
+        else:
+            suites[target_site].cases.append(_case(COMPLETENESS_CASE, target_site))
 
         found_rules: set[str] = set()
         for finding in by_severity(record.findings):
@@ -94,7 +119,7 @@ class JUnitReporter(Reporter):
             tests=str(len(suite.cases)),
             failures=str(suite.failures),
             errors=str(suite.errors),
-            skipped="0",
+            skipped=str(suite.skipped),
             time=f"{_duration(record):.3f}",
         )
         properties = ET.SubElement(element, "properties")
@@ -157,6 +182,8 @@ def _properties(record: RunRecord) -> list[tuple[str, str]]:
         ("fail_on", record.fail_on.label if record.fail_on is not None else "never"),
         # A CI server shows properties, not the HTML: coverage cut short by a budget must be visible here too.
         ("budgets_hit", ",".join(record.budgets_hit) or "none"),
+        ("completeness", record.completeness.status.value),
+        ("run_id", record.run_id),
         *(
             (f"phase.{phase.name}", f"{phase.outcome.value} {phase.duration_s:.1f}s")
             for phase in record.phases

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dast.gate import evaluate
+from dast.gate import Outcome, evaluate
 from dast.models import PhaseOutcome, Risk, RunRecord
 from dast.report.interface import OutputFormat, Reporter
 from dast.report.sanitize import by_severity, sanitize_record
@@ -35,11 +35,17 @@ class MarkdownReporter(Reporter):
     def render(self, record: RunRecord) -> bytes:
         record = sanitize_record(record)
         verdict = evaluate(record)
-        icon = "✅" if verdict.passed and not record.error else "❌"
+        outcome = verdict.outcome
+        icon = {Outcome.PASSED: "✅", Outcome.INCOMPLETE: "⚠️"}.get(outcome, "❌")
         lines = [f"## {icon} dast: {cell(record.target.url)}", ""]
         lines.append(f"**{cell(verdict.summary())}**")
+        if verdict.incomplete:
+            allowed = " (allowed)" if verdict.allow_incomplete else ""
+            lines += ["", f"⚠️ **Scan INCOMPLETE{allowed}:** {cell('; '.join(verdict.incomplete), 1000)}"]
         if record.error:
             lines += ["", f"**Scan error:** {cell(record.error, 500)}"]
+        for warning in record.warnings:
+            lines += ["", f"Warning: {cell(warning, 500)}"]
         lines += [
             "",
             f"Engine {cell(record.engine.provider)} {cell(record.engine.version)}, "

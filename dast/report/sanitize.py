@@ -109,7 +109,7 @@ def _finding(finding: Finding, c: _Clean) -> Finding:
 
 
 def sanitize_record(record: RunRecord) -> RunRecord:
-    """A copy of the record with every free-text field cleaned; still loadable by from_dict.
+    """A copy of the record with every free-text field cleaned; still loadable by load_record.
 
     Cheap to call again on its own result, so the writer cleans once for all reporters.
     """
@@ -153,6 +153,11 @@ def sanitize_record(record: RunRecord) -> RunRecord:
         ),
         error=c(record.error, FIELD_LIMIT),
         budgets_hit=tuple(c(b, 200) for b in record.budgets_hit),
+        completeness=dataclasses.replace(
+            record.completeness, reasons=tuple(c(r, FIELD_LIMIT) for r in record.completeness.reasons)
+        ),
+        warnings=tuple(c(w, FIELD_LIMIT) for w in record.warnings),
+        run_id=c(record.run_id, 100),
     )
     _CLEAN[id(result)] = result
     return result

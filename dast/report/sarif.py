@@ -42,8 +42,12 @@ class SarifReporter(Reporter):
             index = rule_index[finding.rule_id]
             results.extend(_result(finding, instance, index) for instance in finding.instances)
 
-        invocation: dict[str, Any] = {"executionSuccessful": not record.error}
+        complete = record.completeness.complete
+        invocation: dict[str, Any] = {"executionSuccessful": not record.error and complete}
         notifications = [
+            {"level": "error", "message": {"text": f"scan INCOMPLETE: {reason}"}}
+            for reason in record.completeness.reasons
+        ] + [
             {
                 "level": "warning",
                 "message": {"text": f"phase {p.name} cut short: {p.detail or 'budget reached'}"},
@@ -80,6 +84,9 @@ class SarifReporter(Reporter):
                 "finishedAt": record.finished_at,
                 "failOn": record.fail_on.label if record.fail_on is not None else "never",
                 "budgetsHit": list(record.budgets_hit),
+                "completeness": record.completeness.status.value,
+                "allowIncomplete": record.allow_incomplete,
+                "runId": record.run_id,
             },
         }
         document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

@@ -7,13 +7,15 @@ leaves the output folder exactly as it was: no empty, half or clobbered report.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dast.atomic import write_atomic
+from pydantic import ValidationError
+
+from dast.atomic import write_set
 from dast.errors import ReportError, ResultsFileError
-from dast.models import SCHEMA_VERSION, Confidence, PhaseOutcome, Risk, RunRecord
+from dast.models import READABLE_VERSIONS, RunRecord, migrate, parse_record_json
 from dast.redact import redact
 from dast.report.interface import OutputFormat, RenderOptions
 from dast.report.registry import REPORTERS, ReporterFactory, reporter_for
@@ -28,28 +30,32 @@ def write_reports(
     out_dir: Path,
     options: RenderOptions | None = None,
     reporters: Mapping[OutputFormat, ReporterFactory] = REPORTERS,
+    extra_files: Mapping[str, bytes] | None = None,
 ) -> list[Path]:
-    """Render every format, then write each atomically; returns the paths written."""
+    """Render every format, then replace the report set as a whole; returns the paths written.
+
+    `extra_files` (name -> bytes, e.g. the target's log) belong to the same set.
+    """
     options = options or RenderOptions()
     if options.template_dir is not None and not options.template_dir.is_dir():
         # A typo would otherwise fall back to our templates silently.
         raise ReportError(f"template directory {options.template_dir} does not exist or is not a directory")
     record = sanitize_record(record)  # once here; each reporter's own call is then free
-    rendered: list[tuple[Path, bytes]] = []
+    rendered: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
         try:
             data = reporter_for(fmt, options, reporters).render(record)
         except Exception as exc:  # any reporter bug or template error must surface as one line
             raise ReportError(f"could not render the {fmt.value} report: {_describe(exc)}") from exc
-        rendered.append((out_dir / fmt.filename, data))
-    written: list[Path] = []
-    for path, data in rendered:
-        try:
-            write_atomic(path, data)
-        except OSError as exc:
-            raise ReportError(f"could not write {path}: {exc.strerror or _describe(exc)}") from exc
-        written.append(path)
-    return written
+        rendered[fmt.filename] = data
+    rendered.update(extra_files or {})
+    try:
+        return write_set(out_dir, rendered)
+    except OSError as exc:
+        raise ReportError(
+            f"could not write the reports to {out_dir}: {exc.strerror or _describe(exc)}; "
+            "the previous reports there are unchanged"
+        ) from exc
 
 
 def write_step_summary(markdown: bytes, environ: Mapping[str, str]) -> Path | None:
@@ -74,62 +80,8 @@ def _describe(exc: BaseException) -> str:
 
 # --- reading results.json ---------------------------------------------------------------
 
-_Check = Callable[[Any], str | None]  # returns a problem, or None when the value is fine
-
-
-def _string(value: Any) -> str | None:
-    return None if isinstance(value, str) else f"expected a string, got {_kind(value)}"
-
-
-def _integer(value: Any) -> str | None:
-    ok = isinstance(value, int) and not isinstance(value, bool)
-    return None if ok else f"expected an integer, got {_kind(value)}"
-
-
-def _number(value: Any) -> str | None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool)
-    return None if ok else f"expected a number, got {_kind(value)}"
-
-
-def _parsed_by(parse: Callable[[str], object]) -> _Check:
-    def check(value: Any) -> str | None:
-        if (problem := _string(value)) is not None:
-            return problem
-        try:
-            parse(value)
-        except ValueError as exc:
-            return str(exc)
-        return None
-
-    return check
-
-
-def _fail_on(text: str) -> object:
-    return None if text.strip().lower() == "never" else Risk.parse(text)
-
-
-# Key -> check, nested dict for an object, [spec] for a list of them. A leading "?" marks an optional key.
-_INSTANCE = {
-    "url": _string, "method": _string, "parameter": _string, "attack": _string, "evidence": _string,
-    "?other_info": _string, "message_id": _string, "fingerprint": _string,
-}  # fmt: skip
-_FINDING = {
-    "rule_id": _string, "name": _string, "risk": _parsed_by(Risk.parse),
-    "confidence": _parsed_by(Confidence.parse), "cwe_id": _integer, "wasc_id": _integer,
-    "description": _string, "solution": _string, "references": [_string], "instances": [_INSTANCE],
-}  # fmt: skip
-_RECORD = {
-    "tool_version": _string,
-    "engine": {"provider": _string, "version": _string, "rule_source": _string},
-    "profile": {"name": _string, "sha256": _string},
-    "target": {"url": _string, "?image": _string, "?image_digest": _string},
-    "started_at": _string, "finished_at": _string,
-    "phases": [{"name": _string, "outcome": _parsed_by(PhaseOutcome), "duration_s": _number,
-                "?engine_duration_s": _number, "?detail": _string}],
-    "?budgets_hit": [_string], "request_count": _integer, "fail_on": _parsed_by(_fail_on),
-    "?error": _string, "?rules": [{"id": _string, "name": _string, "kind": _string}],
-    "findings": [_FINDING],
-}  # fmt: skip
+# A record of 10,000 instances with evidence is a few MB; far larger is not one of ours.
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
 
 
 def _kind(value: Any) -> str:
@@ -137,40 +89,55 @@ def _kind(value: Any) -> str:
     return names.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
 
 
-def _validate(value: Any, spec: Any, where: str) -> str | None:
-    """The first problem in `value` against `spec`, as 'key.path: problem'."""
-    if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            return f"{where}: expected an object, got {_kind(value)}"
-        for raw_key, sub in spec.items():
-            key = raw_key.lstrip("?")
-            path = f"{where}.{key}" if where else key
-            if key not in value:
-                if raw_key.startswith("?"):
-                    continue
-                return f"missing key '{path}'"
-            if (problem := _validate(value[key], sub, path)) is not None:
-                return problem
-        return None
-    if isinstance(spec, list):
-        if not isinstance(value, list):
-            return f"{where}: expected a list, got {_kind(value)}"
-        for n, item in enumerate(value):
-            if (problem := _validate(item, spec[0], f"{where}[{n}]")) is not None:
-                return problem
-        return None
-    problem = spec(value)
-    return None if problem is None else f"{where}: {problem}"
+def _where(loc: tuple[int | str, ...]) -> str:
+    """pydantic's location tuple -> findings[0].instances[2].url"""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "bool_type": "a boolean",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "an object",
+    "dataclass_type": "an object",
+    "model_type": "an object",
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    where = _where(tuple(error["loc"]))
+    kind = error["type"]
+    if kind == "missing":
+        return f"missing key '{where}'"
+    if kind in _EXPECTED:
+        message = f"expected {_EXPECTED[kind]}, got {_kind(error.get('input'))}"
+    elif kind in ("enum", "literal_error"):
+        message = f"{json.dumps(error.get('input'))} is not allowed: {error['msg'].lower()}"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}: {message}" if where else message
 
 
 def load_record(path: Path) -> RunRecord:
     """Read a results.json; every problem becomes a one-line ResultsFileError naming the key."""
     try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise ResultsFileError(f"results file {path} is a directory, expected results.json")
+        if size > MAX_RESULTS_BYTES:
+            raise ResultsFileError(
+                f"results file {path} is {size:,} bytes; more than {MAX_RESULTS_BYTES:,} is not a dast record"
+            )
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ResultsFileError(f"results file not found: {path}") from None
-    except IsADirectoryError:
-        raise ResultsFileError(f"results file {path} is a directory, expected results.json") from None
     except OSError as exc:
         raise ResultsFileError(f"cannot read results file {path}: {exc.strerror or exc}") from None
     try:
@@ -181,20 +148,25 @@ def load_record(path: Path) -> RunRecord:
         raise ResultsFileError(
             f"results file {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise ResultsFileError(f"results file {path} is nested too deeply to be a dast record") from None
     if not isinstance(data, dict):
         raise ResultsFileError(f"results file {path} must hold a JSON object, found {_kind(data)}")
     if "schema_version" not in data:
         raise ResultsFileError(f"results file {path}: missing key 'schema_version'")
     version = data["schema_version"]
-    if version != SCHEMA_VERSION or isinstance(version, bool):
+    try:
+        migrated = migrate(data)
+    except ValueError:
+        readable = " or ".join(str(v) for v in READABLE_VERSIONS)
         raise ResultsFileError(
             f"results file {path} has schema_version {json.dumps(version)}; "
-            f"this dast reads schema_version {SCHEMA_VERSION}"
-        )
-    problem = _validate(data, _RECORD, "")
-    if problem is not None:
-        raise ResultsFileError(f"results file {path}: {problem}")
+            f"this dast reads schema_version {readable}"
+        ) from None
     try:
-        return RunRecord.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:  # the checks above should catch these first
-        raise ResultsFileError(f"results file {path}: {_describe(exc)}") from None
+        return parse_record_json(raw if migrated == data else json.dumps(migrated))
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        if first["type"] == "json_invalid":
+            raise ResultsFileError(f"results file {path} is nested too deeply to be a dast record") from None
+        raise ResultsFileError(f"results file {path}: {_problem(first)}") from None

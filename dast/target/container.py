@@ -11,10 +11,10 @@ from urllib.parse import urljoin
 
 import docker.errors
 
-from dast.dockerx import RUN_LABEL, docker_client, exit_reason, remove_quietly
+from dast.dockerx import docker_client, exit_reason, owned_labels, remove_owned, remove_quietly
 from dast.errors import TargetError, UsageError
 from dast.redact import redact
-from dast.target.health import wait_healthy
+from dast.target.health import DEFAULT_HEALTHY, HealthyStatuses, probe, wait_healthy
 from dast.target.interface import RunningTarget, TargetRuntime
 
 TARGET_ALIAS = "target"  # the target's name on its private network
@@ -30,6 +30,7 @@ class ContainerSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     health_path: str = "/"
     health_timeout_s: float = 60.0
+    healthy: HealthyStatuses = DEFAULT_HEALTHY
     logs_sink: Callable[[str], None] | None = None  # receives the container's (redacted) log at teardown
 
 
@@ -53,15 +54,17 @@ class ContainerTarget(TargetRuntime):
             self.prepare()
         image_id = str(self._image_id)
         client = docker_client()
-        labels = {RUN_LABEL: spec.run_id}
+        labels = owned_labels(spec.run_id)
+        network_name, container_name = f"dast-{spec.run_id}", f"dast-target-{spec.run_id}"
         with contextlib.ExitStack() as cleanup:
             cleanup.callback(client.close)
-            network = client.networks.create(f"dast-{spec.run_id}", driver="bridge", labels=labels)
+            cleanup.callback(remove_owned, client, spec.run_id, {network_name, container_name})
+            network = client.networks.create(network_name, driver="bridge", labels=labels)
             cleanup.callback(remove_quietly, network)
             try:
                 container = client.containers.create(
                     image_id,
-                    name=f"dast-target-{spec.run_id}",
+                    name=container_name,
                     labels=labels,
                     environment=dict(spec.environment),
                     ports={f"{spec.port}/tcp": ("127.0.0.1", None)},
@@ -81,10 +84,12 @@ class ContainerTarget(TargetRuntime):
             except docker.errors.APIError as err:
                 raise TargetError(f"cannot start the target container: {err.explanation or err}") from None
             host_url = f"http://127.0.0.1:{self._published_port(container, spec.port)}/"
+            health_url = urljoin(host_url, spec.health_path.lstrip("/"))
             wait_healthy(
-                urljoin(host_url, spec.health_path.lstrip("/")),
+                health_url,
                 min(spec.health_timeout_s, timeout_s),
                 still_running=lambda: self._stopped_reason(container),
+                healthy=spec.healthy,
             )
             yield RunningTarget(
                 host_url=host_url,
@@ -92,13 +97,14 @@ class ContainerTarget(TargetRuntime):
                 network_url=f"http://{TARGET_ALIAS}:{spec.port}/",
                 image=spec.image,
                 image_digest=image_id,
+                check_alive=lambda: self._stopped_reason(container) or probe(health_url, spec.healthy),
             )
 
     def _image(self, client: Any) -> Any:
         spec = self._spec
         if spec.build_context is not None:
             if not (spec.build_context / "Dockerfile").is_file():
-                raise UsageError(f"--build {spec.build_context}: no Dockerfile there")
+                raise UsageError(f"{spec.build_context}: no Dockerfile there", setting="image")
             try:
                 image, _ = client.images.build(
                     path=str(spec.build_context),
@@ -116,7 +122,7 @@ class ContainerTarget(TargetRuntime):
             return client.images.get(spec.image)
         except docker.errors.ImageNotFound:
             raise UsageError(
-                f"image {spec.image!r} is not on this Docker Engine; build it first or pass --build DIR"
+                f"image {spec.image!r} is not on this Docker Engine; build or pull it first", setting="image"
             ) from None
 
     @classmethod
@@ -128,7 +134,10 @@ class ContainerTarget(TargetRuntime):
         reason = cls._stopped_reason(container)
         if reason is not None:
             raise TargetError(f"target stopped before it became healthy: {reason}")
-        raise TargetError(f"the target container publishes no port {port}; is --port right?")
+        raise TargetError(
+            f"the target container publishes no port {port}; is that the app's port inside the container?",
+            setting="port",
+        )
 
     @staticmethod
     def _stopped_reason(container: Any) -> str | None:

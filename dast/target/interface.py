@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import abc
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
+
+
+def _always_up() -> str | None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -14,6 +19,9 @@ class RunningTarget:
     network_url: str | None = None  # its URL from inside that network
     image: str = ""
     image_digest: str = ""
+    # None while the target serves, else why not (container exited, health URL failing).
+    # The core asks during the scan, so a target that dies mid-scan is never a silent pass.
+    check_alive: Callable[[], str | None] = _always_up
 
     def url_for(self, in_network: bool) -> str:
         if in_network and self.network_url:

@@ -5,9 +5,14 @@ Tests are marked `engine`; with DAST_REQUIRE_ENGINES=1 their skips become failur
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import secrets
+import select
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,16 +63,77 @@ def build_demo_image(client: Any) -> str:
     return DEMO_IMAGE
 
 
-def leftovers(client: Any) -> list[str]:
-    """Containers and networks dast created that still exist."""
-    found = [f"container {c.name}" for c in client.containers.list(all=True, filters={"label": RUN_LABEL})]
-    found += [f"network {n.name}" for n in client.networks.list(filters={"label": RUN_LABEL})]
+def new_run_id(prefix: str) -> str:
+    """A run id of the test's own (DAST_RUN_ID), so it checks only what its own run left."""
+    return f"{prefix}-{secrets.token_hex(4)}"[:32]
+
+
+def run_env(run_id: str, temp_root: Path, **extra: str) -> dict[str, str]:
+    """Environment for a `dast` subprocess: its run id, and a temp dir of the test's own for the engine home."""
+    temp_root.mkdir(parents=True, exist_ok=True)
+    return {**os.environ, "DAST_RUN_ID": run_id, "TMPDIR": str(temp_root), **extra}
+
+
+def leftovers(client: Any, run_id: str | None = None) -> list[str]:
+    """Containers and networks that dast created (for this run when given) and that still exist.
+
+    Without a run id it sees every dast run on this Docker Engine, other people's included.
+    """
+    label = RUN_LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
+    found = [f"container {c.name}" for c in client.containers.list(all=True, filters={"label": label})]
+    found += [f"network {n.name}" for n in client.networks.list(filters={"label": label})]
     return found
 
 
-def zap_processes() -> list[str]:
-    """ZAP engines started by the local provider (their home is a dast-zap-* temp dir)."""
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
-    return [
-        line.strip() for line in out.splitlines() if re.search(r"org\.zaproxy\.zap\.ZAP .*dast-zap-", line)
-    ]
+def zap_processes(run_id: str | None = None) -> list[str]:
+    """ZAP engines started by the local provider: their home is a dast-zap-<run id>-* temp dir.
+
+    `-ww`: without it ps cuts lines at 80 columns when its output is not a terminal (as under
+    pytest), and the home never shows: the check would pass whatever runs.
+    """
+    home = "dast-zap-" if run_id is None else f"dast-zap-{re.escape(run_id)}-"
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout
+    return [line.strip() for line in out.splitlines() if re.search(rf"org\.zaproxy\.zap\.ZAP .*{home}", line)]
+
+
+def engine_homes(run_id: str, temp_root: Path) -> list[str]:
+    """The local engine's temp homes of this run (they hold its API key)."""
+    return sorted(str(path) for path in temp_root.glob(f"dast-zap-{run_id}-*"))
+
+
+def dast(*args: str) -> list[str]:
+    return [sys.executable, "-m", "dast", *args]
+
+
+def scan_demo(image: str, out: Path, *args: str) -> list[str]:
+    """`dast scan` of the demo app in a container."""
+    return dast(
+        "scan", "--image", image, "--port", "8000", "--health-path", "/healthz", "--out", str(out), *args
+    )
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float) -> list[str]:
+    """Read the child's stderr until a line contains `needle`; bounded in time.
+
+    Returns every line read so far, also those after the needle's line. Reads the pipe itself:
+    a buffered readline() can hold lines select() no longer sees, and the needle would be
+    found only with the next burst of output, seconds too late.
+    """
+    assert process.stderr is not None
+    fd = process.stderr.fileno()
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    pending, seen, found = "", [], False
+    deadline = time.monotonic() + timeout_s
+    while not found and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        if not ready:
+            continue
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            break
+        *lines, pending = (pending + decoder.decode(chunk)).split("\n")
+        seen += [f"{line}\n" for line in lines]
+        found = any(needle in line for line in lines)
+    if not found:
+        pytest.fail(f"never saw {needle!r} within {timeout_s} s; output: {''.join(seen)[-2000:]}")
+    return seen

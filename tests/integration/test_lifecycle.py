@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import io
 import os
-import selectors
 import signal
 import subprocess
-import sys
 import tarfile
 import time
 from pathlib import Path
@@ -16,9 +14,15 @@ from typing import Any
 import pytest
 from engines import (
     ZAP_IMAGE,
+    dast,
+    engine_homes,
     leftovers,
+    new_run_id,
     require_image,
     require_local_engine,
+    run_env,
+    scan_demo,
+    wait_for_line,
     zap_processes,
 )
 
@@ -28,62 +32,41 @@ BASE_IMAGE = os.environ.get("DAST_BASE_IMAGE", "dast-base/debian:bookworm")
 CRASHING_IMAGE = "dast-crashing-target:test"
 
 
-def dast(*args: str) -> list[str]:
-    return [sys.executable, "-m", "dast", *args]
-
-
-def scan_demo(image: str, out: Path, *args: str) -> list[str]:
-    """`dast scan` of the demo app in a container."""
-    return dast(
-        "scan", "--image", image, "--port", "8000", "--health-path", "/healthz", "--out", str(out), *args
-    )
-
-
-def wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float) -> list[str]:
-    """Read the child's stderr until a line contains `needle`; bounded in time."""
-    assert process.stderr is not None
-    selector = selectors.DefaultSelector()
-    selector.register(process.stderr, selectors.EVENT_READ)
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
-            continue
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if needle in line:
-            return seen
-    pytest.fail(f"never saw {needle!r} within {timeout_s} s; output: {''.join(seen)[-2000:]}")
-
-
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_mid_scan_cleans_up_and_exits_130(
     signum: signal.Signals, docker_client: Any, demo_image: str, tmp_path: Path
 ) -> None:
     require_local_engine()
     out = tmp_path / "out"
+    run_id = new_run_id(f"lc-{signum.name.lower()}")
     process = subprocess.Popen(
         scan_demo(demo_image, out, "--profile", "full", "--zap", "local", "--progress", "plain"),
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
+        env=run_env(run_id, tmp_path / "tmp"),
     )
     try:
         wait_for_line(process, "phase spider: started", timeout_s=120)
+        # What the checks below must find gone exists now.
+        assert len(leftovers(docker_client, run_id)) == 2, "the target's container and network"
+        assert len(zap_processes(run_id)) == 1 and len(engine_homes(run_id, tmp_path / "tmp")) == 1
+        signalled = time.monotonic()
         process.send_signal(signum)
         _, stderr = process.communicate(timeout=60)
+        took = time.monotonic() - signalled
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
     assert process.returncode == 130, stderr
+    assert took < 2.0, f"exit took {took:.1f} s after {signum.name}"
     assert f"interrupted by {signum.name}" in stderr
     assert "Traceback" not in stderr
     assert not out.exists() or list(out.iterdir()) == [], "no report from an interrupted scan"
-    assert leftovers(docker_client) == []
-    assert zap_processes() == []
+    assert leftovers(docker_client, run_id) == []
+    assert zap_processes(run_id) == []
+    assert engine_homes(run_id, tmp_path / "tmp") == []
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +89,7 @@ def test_a_target_that_crashes_is_one_line_and_exit_3(
     docker_client: Any, crashing_image: str, tmp_path: Path
 ) -> None:
     require_local_engine()
+    run_id = new_run_id("lc-crash")
     result = subprocess.run(
         dast(
             "scan",
@@ -121,33 +105,38 @@ def test_a_target_that_crashes_is_one_line_and_exit_3(
         capture_output=True,
         text=True,
         timeout=120,
+        env=run_env(run_id, tmp_path / "tmp"),
     )
     assert result.returncode == 3, result.stderr
     assert "target stopped before it became healthy" in result.stdout + result.stderr
     assert "boom: missing config" in result.stdout + result.stderr, "the container's last words are shown"
     assert "Traceback" not in result.stderr
-    assert leftovers(docker_client) == []
-    assert zap_processes() == []
+    assert leftovers(docker_client, run_id) == []
+    assert zap_processes(run_id) == []
+    assert engine_homes(run_id, tmp_path / "tmp") == []
 
 
 def test_an_engine_that_cannot_start_is_one_line_and_exit_3(
     docker_client: Any, demo_image: str, tmp_path: Path
 ) -> None:
     require_image(docker_client, BASE_IMAGE, "run: scripts/build-images.sh")
+    run_id = new_run_id("lc-no-engine")
     result = subprocess.run(
         scan_demo(demo_image, tmp_path / "out", "--zap", "docker", "--zap-image", BASE_IMAGE),
         capture_output=True,
         text=True,
         timeout=120,
+        env=run_env(run_id, tmp_path / "tmp"),
     )
     assert result.returncode == 3, result.stderr
     assert "ZAP container" in result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert leftovers(docker_client) == []
+    assert leftovers(docker_client, run_id) == []
 
 
 def test_a_missing_image_is_bad_usage_and_starts_nothing(docker_client: Any, tmp_path: Path) -> None:
     require_image(docker_client, ZAP_IMAGE, "run: make images")
+    run_id = new_run_id("lc-missing-image")
     result = subprocess.run(
         dast(
             "scan",
@@ -165,12 +154,13 @@ def test_a_missing_image_is_bad_usage_and_starts_nothing(docker_client: Any, tmp
         capture_output=True,
         text=True,
         timeout=60,
+        env=run_env(run_id, tmp_path / "tmp"),
     )
     assert result.returncode == 2, result.stderr
     assert "is not on this Docker Engine" in result.stderr
     assert len([line for line in result.stderr.splitlines() if line.startswith("dast: error:")]) == 1
     assert not (tmp_path / "out").exists()
-    assert leftovers(docker_client) == []
+    assert leftovers(docker_client, run_id) == []
 
 
 def test_remote_provider_scans_with_an_engine_someone_else_started(
@@ -179,11 +169,12 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
     require_local_engine()
     from dast.engine.local import LocalProvider
 
+    run_id = new_run_id("lc-remote")
     # A ZAP we start ourselves stands in for the team's shared one; dast must not stop it.
-    with LocalProvider().start(None, timeout_s=180) as engine:
+    with LocalProvider(run_id=f"{run_id}-shared").start(None, timeout_s=180) as engine:
         port = engine.description.rsplit(":", 1)[1].rstrip(")")
         api_key = engine.api._zap._api_key
-        environment = {**os.environ, "DAST_ZAP_API_KEY": api_key}
+        environment = run_env(run_id, tmp_path / "tmp", DAST_ZAP_API_KEY=api_key)
         result = subprocess.run(
             scan_demo(
                 demo_image,
@@ -210,4 +201,5 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
     log = (tmp_path / "dast.log").read_text()
     assert "ZAP API GET JSON/core/view/version/" in log and "phase active: completed" in log
     assert api_key not in result.stdout + result.stderr + record + log, "the API key never appears"
-    assert leftovers(docker_client) == []
+    assert leftovers(docker_client, run_id) == []
+    assert zap_processes(f"{run_id}-shared") == [], "the shared engine stopped with its provider"

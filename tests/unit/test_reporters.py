@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,22 +10,22 @@ from pathlib import Path
 import jsonschema
 import pytest
 from hostile import API, APP, RULES, sample_record
-from junitparser import Error, Failure, JUnitXml
+from junitparser import Error, Failure, JUnitXml, Skipped
 from lxml import etree
 
 from dast.errors import ReportError, ResultsFileError
-from dast.models import RunRecord
+from dast.models import Completeness, RunRecord
 from dast.report.html import HtmlReporter
 from dast.report.interface import OutputFormat, RenderOptions, Reporter
 from dast.report.json_report import JsonReporter
-from dast.report.junit import ERROR_CASE, JUnitReporter
+from dast.report.junit import COMPLETENESS_CASE, ERROR_CASE, JUnitReporter
 from dast.report.markdown import MarkdownReporter, cell
 from dast.report.registry import REPORTERS, ReporterFactory, reporter_for
 from dast.report.sarif import FINGERPRINT_KEY, SarifReporter
 from dast.report.writer import load_record, write_reports, write_step_summary
 
-# The official schemas live in the workspace's shared folder, next to the repository.
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "schemas"
+# The official schemas, vendored with their licences (tests/schemas/README.md).
+SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +78,11 @@ def test_junit_counts_with_junitparser(tmp_path: Path) -> None:
     assert set(suites) == {APP, API}
 
     app = suites[APP]
-    # 4 findings' rules at app + 2 rules that found nothing + the scan error
-    assert (app.tests, app.failures, app.errors) == (7, 2, 1)
+    # 4 findings' rules at app + 2 rules that found nothing + the scan error + completeness
+    assert (app.tests, app.failures, app.errors) == (8, 2, 1)
     cases = {case.name: case for case in app}
-    assert set(cases) == {f"{r.rule_id} {r.name}" for r in RULES} | {ERROR_CASE}
+    assert set(cases) == {f"{r.rule_id} {r.name}" for r in RULES} | {ERROR_CASE, COMPLETENESS_CASE}
+    assert cases[COMPLETENESS_CASE].is_passed
     assert all(case.classname == APP for case in app)
     assert isinstance(cases["40012 Cross Site Scripting (Reflected)"].result[0], Failure)
     assert cases["40012 Cross Site Scripting (Reflected)"].result[0].type == "High"
@@ -91,6 +93,37 @@ def test_junit_counts_with_junitparser(tmp_path: Path) -> None:
 
     api = suites[API]
     assert (api.tests, api.failures, api.errors) == (1, 1, 0)
+
+
+@pytest.mark.parametrize(("allowed", "kind"), [(False, Error), (True, Skipped)])
+def test_an_incomplete_scan_is_a_junit_error_unless_allowed(
+    tmp_path: Path, allowed: bool, kind: type
+) -> None:
+    record = dataclasses.replace(
+        sample_record(),
+        completeness=Completeness.of(["phase active was cut short by its time budget"]),
+        allow_incomplete=allowed,
+    )
+    path = tmp_path / "junit.xml"
+    path.write_bytes(JUnitReporter().render(record))
+    case = next(c for suite in JUnitXml.fromfile(str(path)) for c in suite if c.name == COMPLETENESS_CASE)
+    assert isinstance(case.result[0], kind)
+    assert "cut short" in (case.result[0].message or "")
+
+
+def test_an_incomplete_scan_says_so_in_sarif_markdown_and_html() -> None:
+    record = dataclasses.replace(sample_record(), completeness=Completeness.of(["target stopped serving"]))
+    sarif = json.loads(SarifReporter().render(record))
+    invocation = sarif["runs"][0]["invocations"][0]
+    assert invocation["executionSuccessful"] is False
+    assert any(
+        "INCOMPLETE: target stopped serving" in n["message"]["text"]
+        for n in invocation["toolExecutionNotifications"]
+    )
+    markdown = MarkdownReporter().render(record).decode()
+    assert "⚠️ **Scan INCOMPLETE:** target stopped serving" in markdown
+    html = HtmlReporter().render(record).decode()
+    assert 'id="incomplete"' in html and "target stopped serving" in html
 
 
 def test_junit_failure_body_has_every_instance_detail() -> None:
@@ -343,15 +376,15 @@ def test_load_record_round_trip(tmp_path: Path) -> None:
         ("", "is not valid JSON: Expecting value at line 1 column 1"),
         ("[1, 2]", "must hold a JSON object, found a list"),
         ("{}", ": missing key 'schema_version'"),
-        ('{"schema_version": 2}', "has schema_version 2; this dast reads schema_version 1"),
-        ('{"schema_version": "1"}', 'has schema_version "1"; this dast reads schema_version 1'),
+        ('{"schema_version": 3}', "has schema_version 3; this dast reads schema_version 1 or 2"),
+        ('{"schema_version": "1"}', 'has schema_version "1"; this dast reads schema_version 1 or 2'),
         (_edited("engine"), ": missing key 'engine'"),
         (_edited("target", "url"), ": missing key 'target.url'"),
         (_edited("request_count", value="many"), ": request_count: expected an integer, got a string"),
         (_edited("phases", value={}), ": phases: expected a list, got an object"),
         (
             _edited("phases", 0, "outcome", value="done"),
-            ": phases[0].outcome: 'done' is not a valid PhaseOutcome",
+            ': phases[0].outcome: "done" is not allowed',
         ),
         (_edited("fail_on", value="severe"), ": fail_on: unknown risk 'severe'"),
         (_edited("findings", 1, "risk", value="Severe"), ": findings[1].risk: unknown risk 'Severe'"),

@@ -34,6 +34,7 @@ from dast.models import Confidence, PhaseOutcome, PhaseResult, Risk, RunRecord
 from dast.polling import MAX_INTERVAL_S
 from dast.profiles.model import Profile
 from dast.target.interface import RunningTarget
+from dast.urlpattern import UrlPattern
 
 PHASES = [
     "target_start",
@@ -121,9 +122,10 @@ def test_baseline_runs_phases_in_order_and_never_attacks() -> None:
     names = scan.zap.names()
     assert "start_active_scan" not in names
     assert "apply_policy" not in names
-    assert scan.zap.first_calls()[:5] == [
+    assert scan.zap.first_calls()[:6] == [
         "new_session",
         "capabilities",
+        "apply_traffic_policy",  # before the first request to the target
         "create_context",
         "access_url",
         "start_spider",
@@ -266,7 +268,8 @@ def test_rule_pack_without_a_script_engine_fails_cleanly() -> None:
 
 def test_rule_pack_without_a_script_dir_fails_cleanly() -> None:
     scan = run(make_profile("full"), FakeZap(CORE_CAPS), script_dir="")
-    assert "DAST_ZAP_SCRIPT_DIR" in scan.record.error
+    assert "rule pack cannot be loaded" in scan.record.error
+    assert scan.record.error_setting == "script_dir", "the CLI names the variable to set"
     assert_cleaned_up(scan.target, scan.provider, scan.log)
 
 
@@ -382,27 +385,42 @@ def test_everything_stuck_stays_within_the_overall_budget() -> None:
 
 
 def test_scope_goes_to_the_context_and_excluded_alerts_are_dropped() -> None:
-    exclude = [r"http://127\.0\.0\.1:8080/logout.*", r".*/admin/.*"]
+    # The tool's one URL rule: regexes searched in the path and query.
+    exclude = ["^/logout", "/admin/"]
     profile = make_profile("baseline", scope={"exclude": exclude, "exclude_static_assets": False})
     alerts = [
         alert(url="http://127.0.0.1:8080/"),
         alert(url="http://127.0.0.1:8080/logout?next=/", messageId="8"),
-        alert(url="http://127.0.0.1:8080/admin/users", messageId="9"),
+        alert(url="http://127.0.0.1:8080/x/admin/users", messageId="9"),
+        alert(url="http://admin.host:8080/other", messageId="10"),  # host names never match
     ]
-    scan = run(profile, FakeZap(alerts=alerts))
+    zap = FakeZap(alerts=alerts, site_urls=["http://127.0.0.1:8080/", "http://127.0.0.1:8080/logout"])
+    scan = run(profile, zap)
     ((name, include, excluded, attack_exclude),) = scan.zap.called("create_context")
     assert name == "dast"
-    assert include == [re.escape(HOST_URL) + ".*"]
-    assert excluded == exclude
+    assert include == [rf"\Q{HOST_URL}\E.*"]
+    assert excluded == [UrlPattern(p).to_engine() for p in exclude]
     assert attack_exclude == []
     urls = [i.url for f in scan.record.findings for i in f.instances]
-    assert urls == ["http://127.0.0.1:8080/"]
+    assert urls == ["http://127.0.0.1:8080/", "http://admin.host:8080/other"]
+    # /admin/ was never seen by the scan: the user is told, since it may be a typo.
+    assert scan.record.warnings == (
+        "scope exclude '/admin/' matched no URL the scan saw (patterns are searched in the URL's path and query)",
+    )
 
 
-def test_explicit_include_replaces_the_default() -> None:
-    profile = make_profile("baseline", scope={"include": [r"http://127\.0\.0\.1:8080/api/.*"]})
+def test_an_exclude_found_only_as_an_out_of_scope_link_is_not_warned_about() -> None:
+    profile = make_profile("baseline", scope={"exclude": ["/setup\\.php"]})
+    zap = FakeZap(out_of_scope_urls=["http://127.0.0.1:8080/setup.php"])
+    assert run(profile, zap).record.warnings == ()
+
+
+def test_explicit_include_replaces_the_default_and_stays_within_the_target() -> None:
+    profile = make_profile("baseline", scope={"include": ["^/api/"]})
     scan = run(profile)
-    assert scan.zap.called("create_context")[0][1] == [r"http://127\.0\.0\.1:8080/api/.*"]
+    assert scan.zap.called("create_context")[0][1] == [
+        UrlPattern("^/api/").to_engine("http://127.0.0.1:8080")
+    ]
 
 
 @pytest.mark.parametrize(("switch", "expected"), [(True, [STATIC_ASSETS]), (False, [])])

@@ -186,7 +186,7 @@ def test_parse_fail_on(text: str, risk: Risk | None) -> None:
 
 @pytest.mark.parametrize("text", ["bogus", "", "critical", "3"])
 def test_parse_fail_on_rejects(text: str) -> None:
-    with pytest.raises(ValueError, match="--fail-on must be one of high, medium, low, info, never"):
+    with pytest.raises(ValueError, match="must be one of high, medium, low, info, never"):
         parse_fail_on(text)
 
 

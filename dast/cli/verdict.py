@@ -1,0 +1,62 @@
+"""The end of a run on the terminal: the verdict on stdout, every problem on stderr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dast.cli.exit_status import OUTCOME_STATUS, ExitStatus
+from dast.gate import Outcome, evaluate
+from dast.models import RunRecord
+from dast.redact import redact
+
+# Flags and variables the core's settings come from, so lower layers' messages name none.
+SETTING_HINTS = {
+    "target": "--target / DAST_TARGET",
+    "image": "--image / --build",
+    "port": "--port",
+    "engine": "--zap / --zap-url / DAST_ZAP_API_KEY",
+    "script_dir": "set DAST_ZAP_SCRIPT_DIR",
+}
+
+
+def with_hint(message: str, setting: str) -> str:
+    hint = SETTING_HINTS.get(setting)
+    return f"{message} ({hint})" if hint else message
+
+
+def say(message: str) -> None:
+    typer.echo(redact(message))
+
+
+def error(message: str) -> None:
+    typer.echo(f"dast: error: {redact(message)}", err=True)
+
+
+def warn(message: str) -> None:
+    typer.echo(f"dast: warning: {redact(message)}", err=True)
+
+
+def announce(record: RunRecord, written: list[Path]) -> ExitStatus:
+    verdict = evaluate(record)
+    if written:
+        say(f"reports: {', '.join(str(p) for p in written)}")
+    counts = ", ".join(
+        f"{risk}: {sum(1 for f in record.findings if f.risk.label == risk)}"
+        for risk in ("High", "Medium", "Low", "Informational")
+    )
+    say(f"findings: {counts}")
+    say(verdict.summary())
+    for line in record.warnings:
+        warn(line)
+    if record.error:
+        error(with_hint(f"scan failed: {record.error}", record.error_setting))
+    if verdict.incomplete:
+        reasons = "; ".join(verdict.incomplete)
+        if verdict.allow_incomplete:
+            warn(f"scan INCOMPLETE (allowed): {reasons}")
+        elif verdict.outcome is not Outcome.ERROR:
+            # With an error the reason is already said above; otherwise this is the problem.
+            error(f"scan INCOMPLETE: {reasons}")
+    return OUTCOME_STATUS[verdict.outcome]
