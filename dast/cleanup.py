@@ -91,15 +91,6 @@ class CleanupResult:
     failed: tuple[str, ...] = ()  # description: why
 
 
-def find_leftovers(client: Any | None, env: Surroundings) -> list[Leftover]:
-    """Containers first, then networks (a network in use cannot go), then temp homes."""
-    found: list[Leftover] = []
-    if client is not None:
-        found += docker_leftovers(client, env)
-    found += temp_leftovers(env)
-    return found
-
-
 def docker_leftovers(client: Any, env: Surroundings) -> list[Leftover]:
     """Raises the Docker SDK's errors: the caller decides whether they matter."""
     found = []
@@ -178,24 +169,29 @@ def clean(
     return CleanupResult(tuple(removed), tuple(kept), tuple(failed))
 
 
-def sweep_dead_runs() -> list[str]:
-    """Before a scan: remove what runs whose owner is provably dead left behind; one log line each.
+def sweep(client: Any | None, env: Surroundings) -> CleanupResult:
+    """Remove what runs whose owner is provably dead left behind, one log line each.
 
-    Never raises for want of Docker: a scan of a URL with the local engine does not need it.
+    Docker's errors are logged, not raised: a scan of a URL with the local engine needs no Docker.
+    Containers go before networks (a network in use cannot go).
     """
-    env = Surroundings.real()
     leftovers: list[Leftover] = []
-    with _docker_or_none() as client:
-        if client is not None:
-            try:
-                leftovers += docker_leftovers(client, env)
-            except DOCKER_ERRORS as err:
-                LOGGER.debug(f"leftover sweep skipped Docker: {_first_line(err)}")
-        leftovers += temp_leftovers(env)
-        result = clean(leftovers, on_removed=lambda line: LOGGER.info(f"removed leftover {line}"))
+    if client is not None:
+        try:
+            leftovers += docker_leftovers(client, env)
+        except DOCKER_ERRORS as err:
+            LOGGER.debug(f"leftover sweep skipped Docker: {_first_line(err)}")
+    leftovers += temp_leftovers(env)
+    result = clean(leftovers, on_removed=lambda line: LOGGER.info(f"removed leftover {line}"))
     for line in result.failed:
         LOGGER.warning(f"could not remove leftover {line}")
-    return list(result.removed)
+    return result
+
+
+def sweep_dead_runs() -> list[str]:
+    """`dast scan` calls this before it starts anything; never raises for want of Docker."""
+    with _docker_or_none() as client:
+        return list(sweep(client, Surroundings.real()).removed)
 
 
 def clean_up(

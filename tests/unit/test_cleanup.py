@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -12,9 +13,10 @@ from typing import Any
 
 import docker.errors
 import pytest
+import requests
 from fakes import FakeClock
 
-from dast.cleanup import Surroundings, clean, find_leftovers, temp_leftovers
+from dast.cleanup import Surroundings, clean, docker_leftovers, sweep, temp_leftovers
 from dast.ownership import (
     CREATED_LABEL,
     ENGINE_HOME_PREFIX,
@@ -199,17 +201,18 @@ def dead_run(daemon: FakeDocker, run_id: str, **kwargs: Any) -> None:
 
 
 def test_the_sweep_removes_a_dead_runs_containers_before_its_network_and_keeps_the_rest(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(logging.getLogger("dast"), "propagate", True)  # so caplog sees it
     daemon = FakeDocker()
     dead_run(daemon, "dead")
     dead_run(daemon, "alive", pid=LIVE_PID)
     dead_run(daemon, "elsewhere", place=Place("machine-2", "1"), age_s=3 * 3600)
     daemon.container("unlabelled-old-version", {RUN_LABEL: "old"})
-    said: list[str] = []
-    result = clean(find_leftovers(daemon, surroundings(tmp_path)), on_removed=said.append)
+    with caplog.at_level(logging.INFO, logger="dast"):
+        result = sweep(daemon, surroundings(tmp_path))
     assert daemon.removed == ["container dast-target-dead", "container dast-zap-dead", "network dast-dead"]
-    assert said == list(result.removed)
+    assert [r.getMessage() for r in caplog.records] == [f"removed leftover {line}" for line in result.removed]
     assert result.removed[0] == "container dast-target-dead (run dead: owner pid 200 gone, created 60s ago)"
     assert len(result.kept) == 7 and result.failed == ()
     assert daemon.containers.filters == [{"label": RUN_LABEL}], "only dast's own things are looked at"
@@ -225,7 +228,7 @@ def test_older_than_also_removes_old_things_whose_owner_cannot_be_seen_but_never
     # Made by a version without owner labels: Docker's own creation time decides.
     daemon.container("dast-target-legacy", {RUN_LABEL: "legacy"})  # 60 s old
     daemon.network("dast-legacy", {RUN_LABEL: "legacy"}, created="2027-01-15T05:00:00.5Z")  # NOW - 3 h
-    result = clean(find_leftovers(daemon, surroundings(tmp_path)), older_than_s=2 * 3600)
+    result = clean(docker_leftovers(daemon, surroundings(tmp_path)), older_than_s=2 * 3600)
     assert daemon.removed == [
         "container dast-target-elsewhere-old",
         "container dast-zap-elsewhere-old",
@@ -239,7 +242,7 @@ def test_older_than_also_removes_old_things_whose_owner_cannot_be_seen_but_never
 def test_a_dry_run_lists_and_removes_nothing(tmp_path: Path) -> None:
     daemon = FakeDocker()
     dead_run(daemon, "dead")
-    result = clean(find_leftovers(daemon, surroundings(tmp_path)), dry_run=True)
+    result = clean(docker_leftovers(daemon, surroundings(tmp_path)), dry_run=True)
     assert len(result.removed) == 3
     assert daemon.removed == []
 
@@ -251,7 +254,7 @@ def test_a_thing_gone_meanwhile_is_skipped_and_a_failed_removal_is_reported(tmp_
     daemon.container("dast-target-b", labels("b"), conflict("removal of container b is already in progress"))
     daemon.container("dast-target-c", labels("c"), docker.errors.APIError("500 Server Error: busy"))
     daemon.container("dast-target-d", labels("d"))
-    result = clean(find_leftovers(daemon, surroundings(tmp_path)))
+    result = sweep(daemon, surroundings(tmp_path))
     assert daemon.removed == ["container dast-target-d"]
     assert [line.split(" (")[0] for line in result.removed] == ["container dast-target-d"]
     assert len(result.failed) == 1 and result.failed[0].endswith(": 500 Server Error: busy")
@@ -268,7 +271,7 @@ def test_a_network_waits_a_bounded_while_for_its_last_container_to_go(
     in_use = conflict("error while removing network: network dast-a id 1 has active endpoints")
     soon_free = daemon.network("dast-a", labels("a"), in_use, in_use)
     never_free = daemon.network("dast-b", labels("b"), *[in_use] * 100)
-    result = clean(find_leftovers(daemon, surroundings(tmp_path, clock)))
+    result = sweep(daemon, surroundings(tmp_path, clock))
     assert daemon.removed == ["network dast-a"] and soon_free.attempts == 3
     assert (
         len(result.failed) == 1
@@ -289,6 +292,21 @@ def engine_home(root: Path, run_id: str, owner_labels: dict[str, str] | None) ->
     if owner_labels is not None:
         write_owner_file(home, owner_labels)
     return home
+
+
+class UnreachableDocker(FakeDocker):
+    def __init__(self) -> None:
+        super().__init__()
+        self.containers.list = self._fail  # type: ignore[method-assign]
+
+    def _fail(self, **_: Any) -> list[FakeResource]:
+        raise requests.ConnectionError("Connection aborted.")
+
+
+def test_a_docker_engine_failing_mid_sweep_does_not_stop_the_sweep_of_temp_homes(tmp_path: Path) -> None:
+    dead = engine_home(tmp_path, "dead", labels("dead"))
+    result = sweep(UnreachableDocker(), surroundings(tmp_path))
+    assert [line.split(" (")[0] for line in result.removed] == [f"temp dir {dead}"]
 
 
 def test_temp_homes_of_dead_owners_go_with_their_keys_live_and_unowned_ones_stay(tmp_path: Path) -> None:
