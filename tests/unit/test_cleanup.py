@@ -201,18 +201,28 @@ def dead_run(daemon: FakeDocker, run_id: str, **kwargs: Any) -> None:
 
 
 def test_the_sweep_removes_a_dead_runs_containers_before_its_network_and_keeps_the_rest(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
 ) -> None:
-    monkeypatch.setattr(logging.getLogger("dast"), "propagate", True)  # so caplog sees it
     daemon = FakeDocker()
     dead_run(daemon, "dead")
     dead_run(daemon, "alive", pid=LIVE_PID)
     dead_run(daemon, "elsewhere", place=Place("machine-2", "1"), age_s=3 * 3600)
     daemon.container("unlabelled-old-version", {RUN_LABEL: "old"})
-    with caplog.at_level(logging.INFO, logger="dast"):
+    # A handler of the test's own on dast's logger: what other tests left configured does not matter.
+    lines: list[str] = []
+    handler = logging.Handler(logging.INFO)
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger("dast")
+    logger.addHandler(handler)
+    old_level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
         result = sweep(daemon, surroundings(tmp_path))
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
     assert daemon.removed == ["container dast-target-dead", "container dast-zap-dead", "network dast-dead"]
-    assert [r.getMessage() for r in caplog.records] == [f"removed leftover {line}" for line in result.removed]
+    assert lines == [f"removed leftover {line}" for line in result.removed]
     assert result.removed[0] == "container dast-target-dead (run dead: owner pid 200 gone, created 60s ago)"
     assert len(result.kept) == 7 and result.failed == ()
     assert daemon.containers.filters == [{"label": RUN_LABEL}], "only dast's own things are looked at"
