@@ -12,9 +12,11 @@ DEMO_OUT ?= dast-reports/demo
 .PHONY: demo test lint unit integration bench setup system venv engine docker images clean
 
 demo: setup
-	@echo "== scanning the demo app (a real ZAP engine, the demo app in a container) =="
-	@$(BIN)/dast scan --build demo-app --build-arg BASE_IMAGE=$(BASE_IMAGE) --image dast-demo:latest \
-		--port 8000 --health-path /healthz --profile full --out $(DEMO_OUT) --progress plain; \
+	@echo "== scanning the demo app as its member (a real ZAP engine, the demo app in a container) =="
+	@# The demo app's own, documented demo account (demo-app/README.md); a real pipeline takes them from its secrets.
+	@APP_USER=shopper APP_PASSWORD=shopper-pass-1234 \
+	$(BIN)/dast scan --build demo-app --build-arg BASE_IMAGE=$(BASE_IMAGE) --image dast-demo:latest \
+		--port 8000 --health-path /healthz --profile demo-app/dast-member.yaml --out $(DEMO_OUT) --progress plain; \
 	rc=$$?; \
 	if [ $$rc -le 1 ]; then \
 		echo "== demo scan finished (dast exit code $$rc: 1 means the gate failed, as it should for this app)"; \

@@ -15,7 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, PlainSerializer, TypeAdapter, WithJsonSchema
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    TypeAdapter,
+    WithJsonSchema,
+    computed_field,
+)
 
 from dast.fingerprint import site_of
 
@@ -142,6 +150,48 @@ def _text(description: str) -> Any:
     return Field(description=description)
 
 
+def _optional_risk(value: object) -> Risk | None:
+    if value is None or isinstance(value, Risk):
+        return value
+    if isinstance(value, str):
+        return Risk.parse(value)
+    raise ValueError("expected a risk label or null")
+
+
+OptionalRiskLabel = Annotated[
+    Risk | None,
+    BeforeValidator(_optional_risk),
+    PlainSerializer(lambda r: r.label if r is not None else None, return_type=str | None),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "enum": list(_RISK_LABELS.values())[::-1]}, {"type": "null"}]}
+    ),
+]
+
+
+class BaselineState(enum.StrEnum):
+    NEW = "new"  # its fingerprint is not in the baseline run
+    EXISTING = "existing"
+
+
+class SuppressionKind(enum.StrEnum):
+    SUPPRESSION = "suppression"  # an accepted risk, with a reason
+    FALSE_POSITIVE = "false-positive"  # an override said it is not real
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """Why triage took an instance out of the gate."""
+
+    __pydantic_config__ = _STRICT
+
+    kind: Annotated[SuppressionKind, _text("suppression (an accepted risk) or false-positive (an override).")]
+    reason: Annotated[str, _text("The entry's reason.")]
+    source: Annotated[str, _text("Where the entry is: file:line, or the profile.")]
+    owner: Annotated[str, _text("Who accepted it.")] = ""
+    ticket: Annotated[str, _text("Where it is tracked.")] = ""
+    expires: Annotated[str, _text("Last day the entry applies (YYYY-MM-DD); empty: no end.")] = ""
+
+
 @dataclass(frozen=True)
 class Instance:
     """One place a finding was seen."""
@@ -163,6 +213,16 @@ class Instance:
         ),
     ]
     other_info: Annotated[str, _text("The rule's extra explanation.")] = ""
+    overridden_from: Annotated[
+        OptionalRiskLabel, _text("The risk the engine gave, when a triage override changed it; else null.")
+    ] = None
+    suppressed: Annotated[
+        Suppressed | None, _text("Why triage took it out of the gate (only in `suppressed`); else null.")
+    ] = None
+    baseline: Annotated[
+        BaselineState | None,
+        _text("new or existing against the baseline run (by fingerprint); null without a baseline."),
+    ] = None
 
 
 @dataclass(frozen=True)
@@ -211,9 +271,24 @@ class PhaseResult:
 class TargetInfo:
     __pydantic_config__ = _STRICT
 
-    url: Annotated[str, _text("The target as the engine reached it.")]
+    url: Annotated[
+        str,
+        _text(
+            "The stable base every URL in the record is named under: the target URL as given, or for a "
+            "container the report base URL (default http://<name>/)."
+        ),
+    ]
     image: Annotated[str, _text("Container image, for a target dast started.")] = ""
     image_digest: Annotated[str, _text("The image's id.")] = ""
+    name: Annotated[
+        str,
+        _text(
+            "Logical target name: the JUnit suite and classnames, the SARIF automation id, the HTML title."
+        ),
+    ] = ""
+    engine_url: Annotated[
+        str, _text("Where the engine really reached the target in this run (its host:port changes per run).")
+    ] = ""
 
 
 @dataclass(frozen=True)
@@ -283,6 +358,153 @@ class Coverage:
     achieved_rps: Annotated[Seconds, _text("Requests per second the engine sent, over the scan phases.")] = (
         0.0
     )
+    reached: Annotated[
+        tuple[str, ...], _text("The in-scope URLs the engine requested, sorted (at most 5,000).")
+    ] = ()
+    not_requested: Annotated[
+        tuple[str, ...],
+        _text(
+            "URLs the scan found but never requested: excluded (e.g. logout) or out of scope (at most 5,000)."
+        ),
+    ] = ()
+
+
+class AssertionOutcome(enum.StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # could not be checked (no answer); makes the scan incomplete
+
+
+@dataclass(frozen=True)
+class AssertionResult:
+    """One security assertion of the profile: the request it sent and what it saw."""
+
+    __pydantic_config__ = _STRICT
+
+    name: Annotated[str, _text("The assertion's name.")]
+    rule_id: Annotated[
+        str, _text("Stable id: `dast-assertion/` and the name in lower case, dashes for the rest.")
+    ]
+    risk: RiskLabel
+    outcome: Annotated[AssertionOutcome, _text("passed, failed, or error (it could not be checked).")]
+    method: Annotated[str, _text("HTTP method sent.")]
+    url: Annotated[str, _text("URL requested (secrets redacted).")]
+    acting_as: Annotated[str, _text("user (logged in) or anonymous.")]
+    expected: Annotated[str, _text("What the assertion expects, in words.")]
+    seen: Annotated[str, _text("What the answer showed: the status and what each expectation looked at.")]
+    source: Annotated[str, _text("`profile`, or the built-in set it came from.")] = "profile"
+    message_id: Annotated[str, _text("The engine's id of the HTTP message.")] = ""
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    """Whether and how the scan was logged in, and how well the session held."""
+
+    __pydantic_config__ = _STRICT
+
+    type: Annotated[str, _text("form, json, header, cookie; empty: no authentication configured.")] = ""
+    verified: Annotated[bool, _text("verify_url answered logged in before the spider started.")] = False
+    verify_url: Annotated[str, _text("The URL that proved the login.")] = ""
+    logins: Annotated[int, _text("Logins that succeeded, the first one included.")] = 0
+    relogins: Annotated[int, _text("Logins after the first: the session was lost and got back.")] = 0
+    failed_logins: Annotated[int, _text("Login attempts the application refused.")] = 0
+    responses_checked: Annotated[
+        int, _text("Answers to the user's requests whose login state was checked.")
+    ] = 0
+    logged_out_responses: Annotated[int, _text("Of those, the ones that looked logged out.")] = 0
+    logged_out_share: Annotated[Seconds, _text("logged_out_responses / responses_checked (0 to 1).")] = 0.0
+    excluded: Annotated[
+        tuple[str, ...], _text("URL patterns never requested while logged in (logout and the like).")
+    ] = ()
+    login_walls: Annotated[
+        tuple[str, ...],
+        _text("In-scope URLs that answered 401 or a redirect to a login page (at most 1,000)."),
+    ] = ()
+
+
+@dataclass(frozen=True)
+class TriageEntry:
+    """A suppression or override, as reports list it when it expired or matched nothing."""
+
+    __pydantic_config__ = _STRICT
+
+    kind: Annotated[str, _text("suppression or override.")]
+    source: Annotated[str, _text("Where the entry is: file:line, or the profile.")]
+    rule: Annotated[str, _text("The entry's rule id.")]
+    reason: Annotated[str, _text("The entry's reason.")] = ""
+    expires: Annotated[str, _text("The entry's last day (YYYY-MM-DD), if it has one.")] = ""
+
+
+# Triage sources that are profiles start with this; the others are suppressions files.
+PROFILE_SOURCE_PREFIX = "profile "
+
+
+@dataclass(frozen=True)
+class Triage:
+    """What suppressions and overrides did to this record."""
+
+    __pydantic_config__ = _STRICT
+
+    applied_on: Annotated[str, _text("The day (UTC, YYYY-MM-DD) expiry dates were judged against.")]
+    sources: Annotated[tuple[str, ...], _text("Suppression files and profiles the entries came from.")]
+    suppressed: Annotated[int, _text("Instances taken out of the gate (suppressed or false positive).")] = 0
+    overridden: Annotated[int, _text("Instances whose risk an override changed.")] = 0
+    expired: Annotated[
+        tuple[TriageEntry, ...], _text("Entries past their expiry date: they no longer apply.")
+    ] = ()
+    stale: Annotated[tuple[TriageEntry, ...], _text("Entries that matched nothing in this run.")] = ()
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per suppression that expired or matched nothing, as the console and reports say it."""
+        lines = [
+            f"suppression {e.source} (rule {e.rule}) expired on {e.expires} and no longer applies: "
+            "renew it or fix the finding"
+            for e in self.expired
+        ]
+        lines += [
+            f"suppression {e.source} (rule {e.rule}) matched nothing in this run (stale): remove it?"
+            for e in self.stale
+        ]
+        return lines
+
+
+@dataclass(frozen=True)
+class FixedInstance:
+    """An instance of the baseline run that this run no longer found."""
+
+    __pydantic_config__ = _STRICT
+
+    rule_id: Annotated[str, _text("Scan rule id.")]
+    name: Annotated[str, _text("The alert's name.")]
+    risk: RiskLabel
+    method: Annotated[str, _text("HTTP method.")]
+    url: Annotated[str, _text("URL in the baseline run.")]
+    parameter: Annotated[str, _text("Parameter, may be empty.")]
+    fingerprint: Annotated[str, _text("The instance's fingerprint.")]
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    """This run against an earlier one, by fingerprint."""
+
+    __pydantic_config__ = _STRICT
+
+    source: Annotated[str, _text("The baseline results.json as given.")]
+    run_id: Annotated[str, _text("The baseline run's id.")] = ""
+    started_at: Annotated[str, _text("When the baseline run started.")] = ""
+    name: Annotated[str, _text("The baseline's target name.")] = ""
+    new: Annotated[int, _text("Instances outside `suppressed` whose fingerprint the baseline lacks.")] = 0
+    existing: Annotated[int, _text("Instances outside `suppressed` the baseline had too.")] = 0
+    fixed: Annotated[
+        tuple[FixedInstance, ...],
+        _text("Baseline instances (suppressed ones included) this run did not find."),
+    ] = ()
+
+    @computed_field(description="What the console and every report say: `+N new, \u2212M fixed`.")  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> str:
+        return f"+{self.new} new, \u2212{len(self.fixed)} fixed"
 
 
 @dataclass(frozen=True)
@@ -323,6 +545,25 @@ class RunRecord:
     coverage: Annotated[Coverage, _text("How much of the target the scan reached, and how fast.")] = field(
         default_factory=Coverage
     )
+    suppressed: Annotated[
+        tuple[Finding, ...],
+        _text("Findings triage took out of the gate, shown apart; each instance says why (`suppressed`)."),
+    ] = ()
+    triage: Annotated[
+        Triage | None, _text("What suppressions and overrides did; null when none were given.")
+    ] = None
+    baseline: Annotated[
+        BaselineComparison | None, _text("New, existing and fixed against a baseline run; null without one.")
+    ] = None
+    fail_on_new: Annotated[
+        bool, _text("The gate counts only instances that are new against the baseline.")
+    ] = False
+    auth: Annotated[AuthInfo, _text("Authentication: configured, verified, re-logins, logged-out share.")] = (
+        field(default_factory=AuthInfo)
+    )
+    assertions: Annotated[
+        tuple[AssertionResult, ...], _text("The profile's security assertions and what each saw.")
+    ] = ()
 
     @property
     def instance_count(self) -> int:

@@ -3,7 +3,9 @@
 
 This is the demo scan target for `dast`. It contains intentional security
 flaws (reflected XSS, SQL injection, path traversal, open redirect, insecure
-cookies, missing security headers, version and error disclosure).
+cookies, missing security headers, version and error disclosure), some of them
+only reachable after logging in to the member area (a login form with a CSRF
+token and a server-side session).
 
 NEVER expose it to a network you do not control. Run it on loopback or inside
 an isolated container only.
@@ -16,6 +18,7 @@ Defaults: host 0.0.0.0, port 8000 (overridable with DEMO_HOST / DEMO_PORT).
 """
 
 import argparse
+import hmac
 import html
 import json
 import os
@@ -26,6 +29,7 @@ import sqlite3
 import sys
 import threading
 import traceback
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote
 
@@ -76,6 +80,68 @@ ACCOUNT_API_KEY = "ak+%s/%s=&%s" % (secrets.token_hex(6), secrets.token_hex(6), 
 ACCOUNT_SESSION = "ses" + secrets.token_hex(16)
 _db.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT, token TEXT)")
 _db.execute("INSERT INTO accounts VALUES (1, 'alice', ?)", (ACCOUNT_TOKEN,))
+
+
+# --------------------------------------------------------------------------
+# Member area: accounts, server-side sessions with a CSRF token each
+# --------------------------------------------------------------------------
+
+# The member account a scanner logs in with. Its name and password can be set per start, so a
+# test can check that a scanner never leaks them.
+MEMBER_USER = os.environ.get("DEMO_MEMBER_USER", "shopper")
+MEMBER_PASSWORD = os.environ.get("DEMO_MEMBER_PASSWORD", "shopper-pass-1234")
+ADMINS = {"admin"}
+# Test hook: after this many member-page requests of logged-in users, every session is dropped
+# once (as a restart of the app would). 0: never.
+DROP_SESSIONS_AFTER = int(os.environ.get("DEMO_DROP_SESSIONS_AFTER", "0") or 0)
+
+_db.executescript(
+    """
+    INSERT INTO orders VALUES (2001, '%(u)s', 2, 1, 120.00);
+    INSERT INTO orders VALUES (2002, '%(u)s', 4, 1, 64.00);
+    """ % {"u": MEMBER_USER.replace("'", "''")}
+)
+
+_sessions = {}  # token -> {"user": name or None, "csrf": token}
+_sessions_lock = threading.Lock()
+_member_hits = {"count": 0, "dropped": False}
+_api_tokens = {}  # bearer token -> user name
+_request = threading.local()  # the current request's user, for the navigation bar
+
+
+def new_session(user=None):
+    token = secrets.token_hex(16)
+    with _sessions_lock:
+        _sessions[token] = {"user": user, "csrf": secrets.token_hex(16)}
+    return token
+
+
+def end_session(token):
+    with _sessions_lock:
+        _sessions.pop(token, None)
+
+
+def count_member_hit():
+    """The test hook: drop every session once, after DROP_SESSIONS_AFTER member requests."""
+    if not DROP_SESSIONS_AFTER:
+        return
+    with _sessions_lock:
+        _member_hits["count"] += 1
+        if _member_hits["dropped"] or _member_hits["count"] < DROP_SESSIONS_AFTER:
+            return
+        _member_hits["dropped"] = True
+        dropped = len(_sessions) + len(_api_tokens)
+        _sessions.clear()
+        _api_tokens.clear()
+    sys.stderr.write("test hook: dropped every session (%d) after %d member requests\n"
+                     % (dropped, DROP_SESSIONS_AFTER))
+
+
+def check_password(username, password):
+    if username == MEMBER_USER:
+        return hmac.compare_digest(password.encode(), MEMBER_PASSWORD.encode())
+    rows = run_query_safe("SELECT username FROM users WHERE username = ? AND password = ?", (username, password))
+    return bool(rows)
 
 
 def run_query(sql):
@@ -270,9 +336,17 @@ FOREIGN_ORIGIN = os.environ.get("DEMO_FOREIGN_ORIGIN", "").rstrip("/")
 if FOREIGN_ORIGIN:
     NAV_LINKS.append(("/partners", "Partners"))
 
+# For dast's baseline test (test-only): DEMO_EXTRA_FINDING=1 adds exactly one vulnerability, a
+# script-readable cookie on /about (rule 10010 at GET /about, parameter "remember_me"), and nothing else.
+EXTRA_FINDING = os.environ.get("DEMO_EXTRA_FINDING", "") == "1"
+
 
 def layout(title, body):
-    nav = "\n    ".join('<a href="%s">%s</a>' % (href, label) for href, label in NAV_LINKS)
+    links = list(NAV_LINKS)
+    user = getattr(_request, "user", None)
+    if user:
+        links.append(("/logout", "Log out " + html.escape(user)))
+    nav = "\n    ".join('<a href="%s">%s</a>' % (href, label) for href, label in links)
     return """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -337,6 +411,29 @@ class DemoHandler(BaseHTTPRequestHandler):
         path = re.sub(r"/{2,}", "/", path) or "/"
         self.route = path
         self.query = parse_qs(query, keep_blank_values=True)
+        self.session_token, self.session = self._session()
+        _request.user = self.session["user"] if self.session else None
+
+    def _session(self):
+        """(token, session) of the request's `session` cookie when the server knows it, else (None, None)."""
+        try:
+            cookie = SimpleCookie(self.headers.get("Cookie", ""))
+        except CookieError:
+            return None, None
+        morsel = cookie.get("session")
+        if morsel is None:
+            return None, None
+        with _sessions_lock:
+            session = _sessions.get(morsel.value)
+        return (morsel.value, session) if session is not None else (None, None)
+
+    def member(self):
+        """The logged-in user, or None after redirecting to the login page."""
+        if not self.session or not self.session["user"]:
+            self.send(302, "", headers=[("Location", "/login")])
+            return None
+        count_member_hit()
+        return self.session["user"]
 
     def param(self, name, default=None):
         values = self.query.get(name)
@@ -367,9 +464,9 @@ class DemoHandler(BaseHTTPRequestHandler):
     def send_json(self, status, obj, headers=None):
         self.send(status, json.dumps(obj, indent=2) + "\n", "application/json", headers)
 
-    def session_cookie(self):
+    def session_cookie(self, token):
         # Insecure on purpose: no HttpOnly, no Secure, no SameSite.
-        return ("Set-Cookie", "session=%s; Path=/" % secrets.token_hex(16))
+        return ("Set-Cookie", "session=%s; Path=/" % token)
 
     # -- dispatch ---------------------------------------------------------
 
@@ -386,6 +483,15 @@ class DemoHandler(BaseHTTPRequestHandler):
         "/account/keys": "page_account_keys",
         "/account/export": "page_account_export",
         "/partners": "page_partners",
+        "/member": "page_member_home",
+        "/member/": "page_member_home",
+        "/member/orders": "page_member_orders",
+        "/member/profile": "page_member_profile",
+        "/member/download": "page_member_download",
+        "/member/account": "page_member_account",
+        "/admin": "page_admin",
+        "/logout": "page_logout",
+        "/api/v1/me": "api_me",
         "/healthz": "page_healthz",
         "/openapi.json": "page_openapi",
         "/swagger.json": "page_swagger",
@@ -395,6 +501,7 @@ class DemoHandler(BaseHTTPRequestHandler):
     POST_ROUTES = {
         "/login": "post_login",
         "/api/v1/feedback": "api_feedback",
+        "/api/v1/login": "api_login",
     }
 
     def _dispatch(self, handler):
@@ -457,6 +564,7 @@ class DemoHandler(BaseHTTPRequestHandler):
       <li><a href="/about">About us</a></li>
       <li><a href="/private/report?id=1">Private sales report</a></li>
       <li><a href="/account?token=""" + ACCOUNT_TOKEN + """">Your account</a></li>
+      <li><a href="/member/">Member area</a> (log in first)</li>
     </ul>
     <h2>Search</h2>
     <form action="/search" method="get">
@@ -528,36 +636,152 @@ class DemoHandler(BaseHTTPRequestHandler):
             html.escape(url), html.escape(url))
         self.send(302, body, headers=[("Location", url)])
 
-    def _login_form(self, message=""):
+    def _login_form(self, csrf, message=""):
         return """    <h1>Customer login</h1>
     %s
     <form action="/login" method="post">
+      <input type="hidden" name="user_token" value="%s">
       <label>Username <input type="text" name="username"></label>
       <label>Password <input type="password" name="password"></label>
-      <button type="submit">Log in</button>
-    </form>""" % message
+      <button type="submit" name="Login" value="Login">Log in</button>
+    </form>""" % (message, csrf)
+
+    def _pre_login_session(self):
+        """The request's session, or a new anonymous one (token, session)."""
+        if self.session is not None:
+            return self.session_token, self.session
+        token = new_session()
+        with _sessions_lock:
+            return token, _sessions[token]
 
     def page_login(self):
-        self.send(200, layout("Login", self._login_form()), headers=[self.session_cookie()])
+        token, session = self._pre_login_session()
+        message = ""
+        if session["user"]:
+            message = '<p>Logged in as %s. <a href="/member/">Member area</a></p>' % esc(session["user"])
+        # VULNERABLE: the session cookie has no HttpOnly, Secure or SameSite attribute.
+        self.send(200, layout("Login", self._login_form(session["csrf"], message)),
+                  headers=[self.session_cookie(token)])
 
     def post_login(self):
         form = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
         username = (form.get("username") or [""])[0]
         password = (form.get("password") or [""])[0]
-        rows = run_query_safe(
-            "SELECT username FROM users WHERE username = ? AND password = ?", (username, password))
-        if rows:
-            body = "    <h1>Welcome %s</h1>\n    <p>You are now logged in.</p>" % esc(rows[0][0])
-        else:
-            body = self._login_form('<p class="error">Invalid username or password.</p>')
-        self.send(200, layout("Login", body), headers=[self.session_cookie()])
+        sent_csrf = (form.get("user_token") or [""])[0]
+        token, session = self._pre_login_session()
+        if not hmac.compare_digest(sent_csrf.encode(), session["csrf"].encode()):
+            body = self._login_form(session["csrf"], '<p class="error">Invalid or missing CSRF token.</p>')
+            return self.send(403, layout("Login", body), headers=[self.session_cookie(token)])
+        if not check_password(username, password):
+            body = self._login_form(session["csrf"], '<p class="error">Invalid username or password.</p>')
+            return self.send(200, layout("Login", body), headers=[self.session_cookie(token)])
+        # A new session id at login, so a session id set before login is worth nothing after it.
+        end_session(token)
+        token = new_session(username)
+        _request.user = username
+        # VULNERABLE: session ids are written to the log.
+        sys.stderr.write("login: %s got session %s\n" % (username, token))
+        body = """    <h1>Welcome %s</h1>
+    <p>You are now logged in. Go to the <a href="/member/">member area</a>.</p>""" % esc(username)
+        self.send(200, layout("Login", body), headers=[self.session_cookie(token)])
+
+    def page_logout(self):
+        if self.session_token:
+            end_session(self.session_token)
+        _request.user = None
+        self.send(302, "", headers=[("Location", "/login")])
+
+    # -- member area (login required) ----------------------------------------
+
+    def page_member_home(self):
+        user = self.member()
+        if user is None:
+            return
+        body = """    <h1>Member area of %s</h1>
+    <ul>
+      <li><a href="/member/orders?q=jacket">Search your orders</a></li>
+      <li><a href="/member/profile?name=%s">Your profile</a></li>
+      <li><a href="/member/download?doc=shipping.txt">Shipping policy (download)</a></li>
+      <li><a href="/member/account">Account details</a></li>
+      <li><a href="/admin">Administration</a></li>
+      <li><a href="/logout">Log out</a></li>
+    </ul>""" % (esc(user), quote(user, safe=""))
+        self.send(200, layout("Member area", body))
+
+    def page_member_orders(self):
+        user = self.member()
+        if user is None:
+            return
+        q = self.param("q", "")
+        # VULNERABLE: SQL injection inside a LIKE pattern.
+        sql = ("SELECT o.id, p.name, o.quantity, o.total FROM orders o JOIN products p ON p.id = o.product_id "
+               "WHERE o.customer = '" + user.replace("'", "''") + "' AND p.name LIKE '%" + q + "%'")
+        try:
+            rows = run_query(sql)
+        except sqlite3.Error as exc:
+            body = """    <h1>500 Internal Server Error</h1>
+    <p class="error">[SQLITE_ERROR] SQL error or missing database (%s)</p>""" % esc(exc)
+            return self.send(500, layout("Error", body))
+        items = "\n".join(
+            "      <tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>" % tuple(esc(v) for v in r)
+            for r in rows
+        )
+        body = """    <h1>Your orders</h1>
+    <form action="/member/orders" method="get"><input type="text" name="q"><button>Search</button></form>
+    <table>
+      <tr><th>Order</th><th>Product</th><th>Quantity</th><th>Total</th></tr>
+%s
+    </table>""" % items
+        self.send(200, layout("Orders", body))
+
+    def page_member_profile(self):
+        user = self.member()
+        if user is None:
+            return
+        name = self.param("name", user)
+        # VULNERABLE: reflected XSS, the display name is echoed without escaping.
+        body = """    <h1>Your profile</h1>
+    <p>Display name: <b>%s</b></p>""" % name
+        self.send(200, layout("Profile", body))
+
+    def page_member_download(self):
+        user = self.member()
+        if user is None:
+            return
+        doc = self.param("doc", "shipping.txt")
+        # VULNERABLE: path traversal, the document name is joined to the folder unchecked.
+        try:
+            with open(os.path.join(FILES_DIR, doc), "rb") as fh:
+                data = fh.read(2 * 1024 * 1024)
+        except (OSError, ValueError):
+            return self.send(404, "No such document\n", "text/plain; charset=utf-8")
+        self.send(200, data, "text/plain; charset=utf-8")
+
+    def page_member_account(self):
+        user = self.member()
+        if user is None:
+            return
+        body = """    <h1>Account details</h1>
+    <p>Name: %s</p>
+    <p>Orders: 2</p>""" % esc(user)
+        # DELIBERATE ASSERTION FAILURE: the account page may be cached (no `no-store`).
+        self.send(200, layout("Account", body), headers=[("Cache-Control", "private, max-age=600")])
+
+    def page_admin(self):
+        user = self.session["user"] if self.session else None
+        if user not in ADMINS:
+            body = "    <h1>403 Forbidden</h1>\n    <p>Administrators only.</p>"
+            return self.send(403, layout("Forbidden", body))
+        self.send(200, layout("Administration", "    <h1>Administration</h1>\n    <p>All is well.</p>"))
 
     def page_about(self):
         body = """    <h1>About DemoShop</h1>
     <p>DemoShop is a tiny fictional shop. It is the demo target used by the
     <code>dast</code> command line tool to show a complete scan.</p>
     <p>Every vulnerability in this application is intentional.</p>"""
-        self.send(200, layout("About", body))
+        # VULNERABLE (only with DEMO_EXTRA_FINDING=1): no HttpOnly; SameSite set, so one rule alone fires.
+        extra = [("Set-Cookie", "remember_me=1; Path=/; SameSite=Lax")] if EXTRA_FINDING else []
+        self.send(200, layout("About", body), headers=extra)
 
     def page_private_report(self):
         report_id = self.param("id", "1")
@@ -662,6 +886,30 @@ class DemoHandler(BaseHTTPRequestHandler):
             for r in rows
         ]
         self.send_json(200, {"customer": customer, "orders": orders})
+
+    def api_login(self):
+        try:
+            data = json.loads(self.body.decode("utf-8", "replace") or "null")
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            return self.send_json(400, {"error": 'expected {"username": "...", "password": "..."}'})
+        username, password = str(data.get("username", "")), str(data.get("password", ""))
+        if not check_password(username, password):
+            return self.send_json(401, {"error": "invalid credentials"})
+        token = "at" + secrets.token_hex(20)
+        with _sessions_lock:
+            _api_tokens[token] = username
+        sys.stderr.write("api login: %s got token %s\n" % (username, token))
+        self.send_json(200, {"data": {"access_token": token, "token_type": "Bearer"}})
+
+    def api_me(self):
+        scheme, _, token = self.headers.get("Authorization", "").partition(" ")
+        with _sessions_lock:
+            user = _api_tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return self.send_json(401, {"error": "unauthorized"}, headers=[("WWW-Authenticate", "Bearer")])
+        self.send_json(200, {"user": user, "orders": 2})
 
     def api_feedback(self):
         try:

@@ -14,10 +14,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fake_auth import FakeAuthOps
+
 from dast.engine.interface import (
     EngineCapabilities,
     EngineProvider,
     EngineSession,
+    PassiveRuleSetting,
     ScannerInfo,
     ScanPolicy,
     TrafficPolicy,
@@ -180,7 +183,7 @@ class _Sequence:
         return value
 
 
-class FakeZap(ZapApi):
+class FakeZap(FakeAuthOps, ZapApi):
     """An in-memory ZAP with canned answers that records every call it gets.
 
     spider / active: percentages returned by successive progress polls (last one repeats; see NEVER).
@@ -301,6 +304,9 @@ class FakeZap(ZapApi):
     def passive_queue(self) -> int:
         self._record("passive_queue")
         return int(self._passive.next())
+
+    def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
+        self._record("set_passive_rules", list(rules))
 
     def apply_policy(self, policy: ScanPolicy) -> None:
         self._record("apply_policy", policy)

@@ -22,6 +22,7 @@ from typer.core import TyperGroup
 
 from dast import __version__
 from dast.cli import validate
+from dast.cli.auth_options import AuthCookie, AuthHeader
 from dast.cli.cleanup_command import cleanup_command
 from dast.cli.console import LOGGER, setup_logging
 from dast.cli.environment import Environment
@@ -29,15 +30,20 @@ from dast.cli.exit_status import ExitStatus, status_for
 from dast.cli.options import (
     DEFAULT_FORMATS,
     AllowIncomplete,
+    Baseline,
     FailOn,
+    FailOnNew,
     Formats,
     OptionalFailOn,
     OutDir,
+    Suppressions,
     TemplateDir,
 )
 from dast.cli.scan_command import ScanOptions, run_scan_command
+from dast.cli.triage_command import diff_command, load_plan, suppress_command, today, triage_app
 from dast.cli.verdict import announce, error, say, with_hint
 from dast.cli.wiring import DEFAULT_ZAP_IMAGE, ZapChoice
+from dast.core.triage import triage_run
 from dast.engine.install import engine_install, install_engine
 from dast.engine.local import LocalProvider
 from dast.errors import DastError, ProfileError
@@ -108,6 +114,9 @@ app.add_typer(engine_app, name="engine")
 app.add_typer(profiles_app, name="profiles")
 app.add_typer(schema_app, name="schema")
 app.command("cleanup")(cleanup_command)
+app.command("suppress")(suppress_command)
+app.command("diff")(diff_command)
+app.add_typer(triage_app, name="triage")
 
 
 def _environment(ctx: typer.Context) -> Environment:
@@ -218,6 +227,29 @@ def scan(
         ),
     ] = DEFAULT_ZAP_IMAGE,
     allow_incomplete: AllowIncomplete = False,
+    auth_header: AuthHeader = None,
+    auth_cookie: AuthCookie = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            envvar="DAST_NAME",
+            help="Logical target name for JUnit, SARIF and HTML (default: the image's name, or the URL's host).",
+            callback=validate.target_name,
+        ),
+    ] = None,
+    report_base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--report-base-url",
+            envvar="DAST_REPORT_BASE_URL",
+            help="With --image: the base reports name URLs under (default: http://<name>/).",
+            callback=validate.report_base_url,
+        ),
+    ] = None,
+    suppressions: Suppressions = None,
+    baseline: Baseline = None,
+    fail_on_new: FailOnNew = False,
     progress: Annotated[
         ProgressStyle,
         typer.Option("--progress", envvar="DAST_PROGRESS", help="auto|rich|plain: progress display."),
@@ -237,7 +269,8 @@ def scan(
     DAST_TEMPLATE_DIR, DAST_ZAP, DAST_ZAP_URL, DAST_ZAP_API_KEY (the remote engine's key; never on the
     command line), DAST_ZAP_IMAGE, DAST_ZAP_SCRIPT_DIR (the rule pack's folder on a remote ZAP's host),
     DAST_HEALTH_PATH, DAST_HEALTH_STATUS, DAST_TARGET_TIMEOUT, DAST_ALLOW_INCOMPLETE, DAST_PROGRESS,
-    DAST_RUN_ID.
+    DAST_RUN_ID, DAST_AUTH_HEADER, DAST_AUTH_COOKIE (each names the variable holding the secret),
+    DAST_NAME, DAST_REPORT_BASE_URL, DAST_SUPPRESSIONS, DAST_BASELINE, DAST_FAIL_ON_NEW.
 
     Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 bad usage or configuration,
     3 engine/target/infrastructure failure, 4 scan incomplete, 130 interrupted.
@@ -260,6 +293,13 @@ def scan(
         zap_url=zap_url,
         zap_image=zap_image,
         allow_incomplete=allow_incomplete,
+        auth_header=auth_header,
+        auth_cookie=auth_cookie,
+        name=name,
+        report_base_url=report_base_url,
+        suppressions=suppressions,
+        baseline=baseline,
+        fail_on_new=fail_on_new,
         progress=progress.value,
         quiet=quiet,
         verbose=verbose,
@@ -276,15 +316,23 @@ def report(
     fail_on: OptionalFailOn = None,
     template_dir: TemplateDir = None,
     allow_incomplete: AllowIncomplete = False,
+    suppressions: Suppressions = None,
+    baseline: Baseline = None,
+    fail_on_new: FailOnNew = False,
 ) -> None:
-    """Re-render reports from a results.json, without any engine; exits as the scan would have."""
+    """Re-render reports from a results.json, without any engine; exits as the scan would have.
+
+    --suppressions applies triage anew (replacing the record's); --baseline compares anew.
+    """
     import dataclasses
 
     record = load_record(source)
+    plan = load_plan(suppressions, baseline, fail_on_new, record_has_baseline=record.baseline is not None)
     if fail_on is not None:
         record = dataclasses.replace(record, fail_on=parse_fail_on(fail_on))
     if allow_incomplete:
         record = dataclasses.replace(record, allow_incomplete=True)
+    record = triage_run(record, plan, today())
     written = write_reports(
         record, OutputFormat.parse_list(formats), out, RenderOptions(template_dir=template_dir)
     )

@@ -64,3 +64,27 @@ AllowIncomplete = Annotated[
         help="An incomplete scan (budget cut, target died, too little reached) exits 0 with a warning, not 4.",
     ),
 ]
+Suppressions = Annotated[
+    Path | None,
+    typer.Option(
+        "--suppressions",
+        envvar="DAST_SUPPRESSIONS",
+        help="Suppressions and overrides YAML (README: Triage); with `dast report`, triage is applied anew.",
+    ),
+]
+Baseline = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        envvar="DAST_BASELINE",
+        help="An earlier run's results.json: marks each finding new or existing (by fingerprint), lists fixed ones.",
+    ),
+]
+FailOnNew = Annotated[
+    bool,
+    typer.Option(
+        "--fail-on-new",
+        envvar="DAST_FAIL_ON_NEW",
+        help="The gate counts only findings new against --baseline.",
+    ),
+]

@@ -7,33 +7,42 @@ Everything that can be checked is checked in `build_scan_config`, before anythin
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import re
 import secrets
 import signal
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from rich.console import Console
 
+from dast.cli.auth_options import with_cli_auth
 from dast.cli.console import LOGGER, PlainProgress, QuietProgress, RichProgress, setup_logging
 from dast.cli.environment import Environment
 from dast.cli.exit_status import ExitStatus
+from dast.cli.triage_command import load_plan, today
 from dast.cli.verdict import announce
 from dast.cli.wiring import EngineOptions, TargetOptions, ZapChoice
+from dast.core.auth_config import resolve_auth
 from dast.core.events import ScanObserver
 from dast.core.openapi import check_definition_source
 from dast.core.scan import ScanRequest, run_scan
-from dast.errors import Interrupted, UsageError
+from dast.core.triage import TriagePlan, triage_run
+from dast.errors import Interrupted, ResultsFileError, UsageError
 from dast.gate import parse_fail_on
+from dast.identity import default_base_url, default_name
+from dast.models import RunRecord
 from dast.profiles.loader import LoadedProfile, load_profile
 from dast.redact import REDACTOR
 from dast.report.interface import OutputFormat, RenderOptions
 from dast.report.registry import reporter_for
-from dast.report.writer import STEP_SUMMARY_VAR, write_reports, write_step_summary
+from dast.report.writer import STEP_SUMMARY_VAR, load_record, write_reports, write_step_summary
 from dast.target.health import HealthyStatuses
+from dast.target.url import check_target_url
+from dast.triage.rules import from_profile
 
 RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 TARGET_LOG = "target.log"
@@ -64,6 +73,13 @@ class ScanOptions:
     quiet: bool
     verbose: bool
     log_file: Path | None
+    auth_header: str | None = None  # 'NAME: [prefix]$ENVVAR'
+    auth_cookie: str | None = None  # 'NAME=$ENVVAR'
+    name: str | None = None
+    report_base_url: str | None = None
+    suppressions: Path | None = None
+    baseline: Path | None = None
+    fail_on_new: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,7 @@ class ScanConfig:
     formats: tuple[OutputFormat, ...]
     engine: EngineOptions
     target: TargetOptions
+    triage: TriagePlan = field(default_factory=TriagePlan)
 
 
 def build_scan_config(options: ScanOptions, environ: Mapping[str, str]) -> ScanConfig:
@@ -107,16 +124,32 @@ def build_scan_config(options: ScanOptions, environ: Mapping[str, str]) -> ScanC
         if options.zap not in (ZapChoice.REMOTE, ZapChoice.AUTO):
             raise UsageError(f"--zap-url goes with --zap remote (or auto), not --zap {options.zap.value}")
         _check_engine_url(options.zap_url)
+    if options.report_base_url and options.target:
+        raise UsageError(
+            "--report-base-url goes with --image/--build; with --target, reports name URLs under the target URL"
+        )
+    name = options.name or default_name(
+        options.image, str(options.build) if options.build else None, options.target
+    )
+    base_url = check_target_url(options.target) if options.target else options.report_base_url
     loaded = load_profile(options.profile)
+    profile = with_cli_auth(loaded.profile, options.auth_header, options.auth_cookie)
+    # Secrets are read (and registered with the redactor) now, so a missing one stops everything here.
+    auth = resolve_auth(profile.auth, environ, Path.cwd()) if profile.auth is not None else None
     openapi = loaded.profile.openapi
     check_definition_source(openapi.file if openapi.enabled else None)
+    profile_rules = from_profile(loaded.source, loaded.profile.suppressions, loaded.profile.overrides)
+    triage = load_plan(options.suppressions, options.baseline, options.fail_on_new, profile_rules)
     allow_incomplete = options.allow_incomplete or loaded.profile.allow_incomplete
     request = ScanRequest(
-        profile=loaded.profile,
+        profile=profile,
+        auth=auth,
         profile_sha256=loaded.sha256,
         fail_on=parse_fail_on(options.fail_on),
         allow_incomplete=allow_incomplete,
         run_id=run_id,
+        target_name=name,
+        report_base_url=base_url or default_base_url(name),
     )
     engine = EngineOptions(
         choice=options.zap,
@@ -137,7 +170,9 @@ def build_scan_config(options: ScanOptions, environ: Mapping[str, str]) -> ScanC
         run_id=run_id,
         healthy=HealthyStatuses.parse(options.health_status),
     )
-    return ScanConfig(options, loaded, request, OutputFormat.parse_list(options.formats), engine, target)
+    return ScanConfig(
+        options, loaded, request, OutputFormat.parse_list(options.formats), engine, target, triage
+    )
 
 
 def _check_engine_url(url: str) -> None:
@@ -169,6 +204,7 @@ def run_scan_command(options: ScanOptions, env: Environment) -> ExitStatus:
     with _signals_as_interrupts(), _observer(options.progress, options.quiet) as observer:
         env.sweep()  # only what provably dead runs left behind; never fails the scan
         record = run_scan(config.request, target_runtime, engine, observer)
+    record = _named_apart(triage_run(record, config.triage, today()), options.out)
     extra = {TARGET_LOG: "".join(target_logs).encode("utf-8", "replace")} if target_logs else {}
     written = write_reports(
         record,
@@ -182,6 +218,21 @@ def run_scan_command(options: ScanOptions, env: Environment) -> ExitStatus:
         summary = reporter_for(OutputFormat.MARKDOWN, RenderOptions()).render(record)
         write_step_summary(summary, environ)
     return announce(record, written)
+
+
+def _named_apart(record: RunRecord, out: Path) -> RunRecord:
+    """Warn when the folder's previous reports were for another target: one name per run folder."""
+    try:
+        previous = load_record(out / OutputFormat.JSON.filename).target.name
+    except ResultsFileError:
+        return record  # nothing there yet, or nothing of ours
+    if not previous or previous == record.target.name:
+        return record
+    warning = (
+        f"{out} held the reports of target {previous!r}, now replaced by those of {record.target.name!r}: "
+        "give each target its own --out folder (and --name), or CI history mixes them"
+    )
+    return dataclasses.replace(record, warnings=(*record.warnings, warning))
 
 
 @contextlib.contextmanager

@@ -8,11 +8,14 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import typer
 
+from dast.cli.container_hint import unwritable_folder_hint
 from dast.errors import DastError
 from dast.gate import parse_fail_on
+from dast.identity import check_name
 from dast.profiles.model import MAX_DURATION_S
 from dast.report.html import HtmlReporter
 from dast.report.interface import OutputFormat, RenderOptions
@@ -36,6 +39,27 @@ def target_url(value: str | None) -> str | None:
         return check_target_url(value)
     except DastError as err:
         raise typer.BadParameter(str(err)) from None
+
+
+def target_name(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_name(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+
+
+def report_base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        url = check_target_url(value)
+    except DastError as err:
+        raise typer.BadParameter(str(err).replace("the target", "the report base")) from None
+    if urlsplit(url).query:
+        raise typer.BadParameter(f"the report base must not have a ?query, got {value!r}")
+    return url if url.endswith("/") else url + "/"  # a base is a folder: paths go below it
 
 
 def image_reference(value: str | None) -> str | None:
@@ -110,7 +134,8 @@ def out_dir(value: Path) -> Path:
         os.close(fd)
         Path(probe).unlink()
     except OSError as err:
-        raise typer.BadParameter(f"{value} is not writable here ({err.strerror or err})") from None
+        hint = unwritable_folder_hint(existing.absolute())
+        raise typer.BadParameter(f"{value} is not writable here ({err.strerror or err}){hint}") from None
     return value
 
 

@@ -18,6 +18,8 @@ SETTING_HINTS = {
     "port": "--port",
     "engine": "--zap / --zap-url / DAST_ZAP_API_KEY",
     "script_dir": "set DAST_ZAP_SCRIPT_DIR",
+    "suppressions": "--suppressions / DAST_SUPPRESSIONS",
+    "baseline": "--baseline / DAST_BASELINE",
 }
 
 
@@ -47,11 +49,20 @@ def announce(record: RunRecord, written: list[Path]) -> ExitStatus:
         for risk in ("High", "Medium", "Low", "Informational")
     )
     say(f"findings: {counts}")
+    if record.suppressed:
+        count = sum(len(f.instances) for f in record.suppressed)
+        say(f"suppressed: {count} instance(s) of {len(record.suppressed)} finding(s), not counted")
+    if record.baseline is not None:
+        say(f"baseline: {record.baseline.summary} (against {record.baseline.source})")
     say(verdict.summary())
     for line in record.warnings:
         warn(line)
+    for line in record.triage.warnings if record.triage is not None else ():
+        warn(line)
     if record.error:
-        error(with_hint(f"scan failed: {record.error}", record.error_setting))
+        # A failed login is its own line (`dast: error: login failed: ...`); it is the profile's to fix.
+        line = record.error if record.error_setting == "auth" else f"scan failed: {record.error}"
+        error(with_hint(line, record.error_setting))
     if verdict.incomplete:
         reasons = "; ".join(verdict.incomplete)
         if verdict.allow_incomplete:

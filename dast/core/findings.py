@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from dast.engine.rulepack import pack_rule
@@ -33,10 +33,19 @@ def _confidence(alert: Mapping[str, Any]) -> Confidence:
         return Confidence.MEDIUM
 
 
+def _as_is(url: str) -> str:
+    return url
+
+
 def build_findings(
-    alerts: Iterable[Mapping[str, Any]], exclude: Sequence[UrlPattern] = ()
+    alerts: Iterable[Mapping[str, Any]],
+    exclude: Sequence[UrlPattern] = (),
+    rebase: Callable[[str], str] = _as_is,
 ) -> tuple[Finding, ...]:
-    """Group alerts by (rule id, alert name); drop false positives and excluded URLs."""
+    """Group alerts by (rule id, alert name); drop false positives and excluded URLs.
+
+    `rebase` names each URL under the report's stable base (excludes see the URL as the engine did).
+    """
     groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for alert in alerts:
         url = str(alert.get("url", ""))
@@ -46,18 +55,29 @@ def build_findings(
             continue
         rule_id = str(alert.get("pluginId", "")).strip() or "0"
         name = str(alert.get("alert") or alert.get("name") or "Unnamed alert")
-        groups.setdefault((rule_id, name), []).append(alert)
+        groups.setdefault((rule_id, name), []).append({**alert, "url": rebase(url)})
 
     findings = [_finding(rule_id, name, members) for (rule_id, name), members in groups.items()]
     findings.sort(key=lambda f: (-f.risk, f.rule_id.zfill(8), f.name))
     return tuple(findings)
 
 
+def _representative_order(alert: Mapping[str, Any]) -> tuple[int, str, str, str]:
+    """Shortest URL first (the plainest request), then by text; never by engine ids or timing.
+
+    Compared as reported (redacted), so a secret that differs per run cannot change the choice.
+    """
+    url = redact(str(alert.get("url", "")))
+    return (len(url), url, redact(str(alert.get("attack", ""))), redact(str(alert.get("evidence", ""))))
+
+
 def _finding(rule_id: str, name: str, alerts: list[Mapping[str, Any]]) -> Finding:
     first = alerts[0]
     meta = pack_rule(rule_id)
     instances: dict[str, Instance] = {}
-    for alert in alerts:
+    # Of the alerts sharing a fingerprint, the one kept is chosen by content, not by the order the
+    # engine's threads raised them in: two runs of the same scan then report the same URL.
+    for alert in sorted(alerts, key=_representative_order):
         method = str(alert.get("method") or "GET").upper()
         url = str(alert.get("url", ""))
         parameter = str(alert.get("param", ""))

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from dast import __version__
+from dast.core.auth_config import AuthConfig
+from dast.core.auth_phases import AuthPhases
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
 from dast.core.findings import build_findings
 from dast.core.openapi import import_definition
@@ -24,13 +26,17 @@ from dast.engine.interface import (
     EngineCapabilities,
     EngineProvider,
     EngineSession,
+    PassiveRuleSetting,
     RulePolicy,
     ScanPolicy,
     ZapApi,
     iterate_pages,
 )
 from dast.errors import InfrastructureError, StartTimeout
+from dast.identity import rebase
 from dast.models import (
+    AssertionResult,
+    AuthInfo,
     Completeness,
     Coverage,
     EngineInfo,
@@ -70,6 +76,11 @@ class ScanRequest:
     fail_on: Risk | None
     allow_incomplete: bool = False
     run_id: str = ""
+    target_name: str = ""
+    # Reports name every URL under this base instead of the engine's throwaway host:port;
+    # empty: the URL the engine reached.
+    report_base_url: str = ""
+    auth: AuthConfig | None = None  # the profile's auth: with its secrets resolved
 
 
 class _TargetDown(Exception):
@@ -90,6 +101,8 @@ class _Run:
     incomplete: list[str] = field(default_factory=list)  # why the scan did not cover what it should
     warnings: list[str] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
+    auth: AuthInfo = field(default_factory=AuthInfo)
+    assertions: list[AssertionResult] = field(default_factory=list)
 
 
 def run_scan(
@@ -114,16 +127,24 @@ def run_scan(
             began = clock.monotonic()
             observer.on_event(PhaseStarted("target_start"))
             target = stack.enter_context(target_runtime.start(overall.remaining()))
-            run.target = TargetInfo(url=target.host_url, image=target.image, image_digest=target.image_digest)
+            run.target = TargetInfo(
+                url=request.report_base_url or target.host_url,
+                image=target.image,
+                image_digest=target.image_digest,
+                name=request.target_name,
+            )
             _record(run, observer, "target_start", clock.monotonic() - began, f"ready at {target.host_url}")
             began = clock.monotonic()
             observer.on_event(PhaseStarted("engine_start"))
             session = stack.enter_context(engine_provider.start(target.network, overall.remaining()))
             _record(run, observer, "engine_start", clock.monotonic() - began, session.description)
-            # Findings carry URLs as the engine reached them; the record names the target the same way
-            # so reports group everything under one site.
-            run.target = dataclasses.replace(run.target, url=target.url_for(session.in_network))
-            _Orchestrator(request.profile, session, target, observer, clock, overall, run).run()
+            # Findings carry URLs under the report base (or as the engine reached them, without one);
+            # the record names the target the same way so reports group everything under one site.
+            engine_url = target.url_for(session.in_network)
+            run.target = dataclasses.replace(
+                run.target, url=request.report_base_url or engine_url, engine_url=engine_url
+            )
+            _Orchestrator(request.profile, session, target, observer, clock, overall, run, request.auth).run()
             teardown_began = clock.monotonic()
         # Stopping the engine and removing containers is part of the run's cost; it is shown too.
         _record(
@@ -166,6 +187,8 @@ def run_scan(
         warnings=tuple(run.warnings),
         coverage=run.coverage,
         error_setting=error_setting,
+        auth=run.auth,
+        assertions=tuple(run.assertions),
     )
 
 
@@ -179,7 +202,9 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class _Orchestrator:
+class _Orchestrator(AuthPhases):
+    run_state: _Run
+
     def __init__(
         self,
         profile: Profile,
@@ -189,7 +214,10 @@ class _Orchestrator:
         clock: Clock,
         overall: Deadline,
         run: _Run,
+        auth: AuthConfig | None = None,
     ) -> None:
+        self.auth_config = auth
+        self.authenticator = None
         self.profile = profile
         self.session = session
         self.api: ZapApi = session.api
@@ -212,15 +240,19 @@ class _Orchestrator:
             self._warn(unguarded)
         origin = _origin(self.url)
         scope = self.profile.scope
+        login = self._login_scope()
         self.context_id = self.api.create_context(
             CONTEXT_NAME,
             include=[UrlPattern(p).to_engine(origin) for p in scope.include] or [_subtree(self.url)],
-            exclude=[UrlPattern(p).to_engine() for p in scope.exclude],
-            attack_exclude=[STATIC_ASSETS] if scope.exclude_static_assets else [],
+            # While logged in, pages that end the session (logout) are never requested either.
+            exclude=[UrlPattern(p).to_engine() for p in [*scope.exclude, *login.exclude]],
+            attack_exclude=[*([STATIC_ASSETS] if scope.exclude_static_assets else []), *login.attack_exclude],
         )
+        self._log_in()  # before the first request to the target, so every phase runs as the user
         # The root goes into the Sites tree first, so every later phase has something to work on.
         self.api.access_url(self.url)
         try:
+            self._check_assertions()
             self._crawl_and_attack(caps)
         except _TargetDown as down:
             self._incomplete(f"the target stopped serving during the scan: {down}")
@@ -261,11 +293,19 @@ class _Orchestrator:
 
     def _setup_rules(self, caps: EngineCapabilities) -> None:
         active = self.profile.active.enabled
-        own = rulepack.engine_rules(caps, include_active=active)
-        configured = {r.id for r in self.profile.active.rules}
-        # The pack's active rules all run inside ZAP's one script scanner, so a rule a profile
+        passive_rules = self.profile.passive.rules
+        # A passive rule is off when disabled or at threshold OFF (ZAP's own meaning of OFF).
+        passive_off = frozenset(r.id for r in passive_rules if not r.enabled or r.threshold == "OFF")
+        own = [
+            r
+            for r in rulepack.engine_rules(caps, include_active=active)
+            if not (r.kind == "passive" and r.rule_id in passive_off)
+        ]
+        configured = {r.id for r in self.profile.active.rules} | {r.id for r in passive_rules}
+        # The pack's rules all run inside ZAP's two script scanners, so a rule a profile
         # disables is honoured by not loading its script.
-        disabled = frozenset(r.id for r in self.profile.active.rules if not r.enabled)
+        disabled = frozenset(r.id for r in self.profile.active.rules if not r.enabled) | passive_off
+        self._set_engine_passive_rules(caps, passive_off)
         if rulepack.needs_pack(caps, self.profile.rulepack):
             loaded = rulepack.load_pack(
                 self.api, caps, self.session.script_dir, include_active=active, disabled=disabled
@@ -273,6 +313,7 @@ class _Orchestrator:
             source = "engine+rulepack" if rulepack.has_standard_rules(caps) else "rulepack"
             self.observer.on_event(Notice(f"rule pack loaded: {len(loaded)} rules"))
             rules = loaded + [r for r in own if r.rule_id not in {x.rule_id for x in loaded}]
+            self._warn_unapplied_thresholds({r.rule_id for r in loaded if r.kind == "passive"})
         else:
             source, rules = "engine", own
         self.run_state.rules = rules
@@ -284,6 +325,27 @@ class _Orchestrator:
         self.run_state.engine = EngineInfo(
             provider=self.session.provider, version=caps.version, rule_source=source
         )
+
+    def _set_engine_passive_rules(self, caps: EngineCapabilities, passive_off: frozenset[str]) -> None:
+        """The engine's own passive rules are switched and tuned per rule through its API."""
+        engine_ids = {s.scanner_id for s in caps.passive_scanners}
+        settings = [
+            PassiveRuleSetting(
+                r.id, enabled=r.id not in passive_off, threshold=None if r.threshold == "OFF" else r.threshold
+            )
+            for r in self.profile.passive.rules
+            if r.id in engine_ids
+        ]
+        if settings:
+            self.api.set_passive_rules(settings)
+
+    def _warn_unapplied_thresholds(self, pack_passive: set[str]) -> None:
+        for rule in self.profile.passive.rules:
+            if rule.id in pack_passive and rule.threshold not in (None, "OFF"):
+                self._warn(
+                    f"passive rule {rule.id}: threshold {rule.threshold} is not applied: dast's rule pack "
+                    "runs its passive rules in one script scanner, which has no per-rule threshold"
+                )
 
     def _budget(self, phase_seconds: float) -> Deadline:
         reserve = min(COLLECTION_RESERVE_S, self.profile.max_duration * COLLECTION_RESERVE_FRACTION)
@@ -340,6 +402,7 @@ class _Orchestrator:
                 )
             )
             self._check_target()
+            self._keep_alive()
 
         try:
             finished = poll_until(done, deadline, tick)
@@ -482,10 +545,14 @@ class _Orchestrator:
         self.observer.on_event(PhaseStarted("alerts"))
         alerts = list(iterate_pages(self.api, self.url))
         excludes = [UrlPattern(p) for p in self.profile.scope.exclude]
-        self.run_state.findings = build_findings(alerts, exclude=excludes)
+        base = self.run_state.target.url
+        self.run_state.findings = build_findings(
+            alerts, exclude=excludes, rebase=lambda url: rebase(url, self.url, base)
+        )
         self.run_state.request_count = self.api.message_count(self.url)
         reached = sorted(set(self.api.urls(self.url)))
         self._judge_coverage(reached)
+        self._judge_auth(reached)
         self._check_excludes(excludes, reached)
         blocked = self.api.blocked_requests()
         if blocked:
@@ -497,13 +564,22 @@ class _Orchestrator:
     def _judge_coverage(self, reached: list[str]) -> None:
         traffic_s = sum(p.duration_s for p in self.run_state.phases if p.name in TRAFFIC_PHASES)
         rate = self.run_state.request_count / traffic_s if traffic_s > 0 else 0.0
-        self.run_state.coverage = Coverage(urls=len(reached), achieved_rps=rate)
+        found = self.api.spider_out_of_scope(self.spider_job) if self.spider_job else []
+        self.run_state.coverage = Coverage(
+            urls=len(reached),
+            achieved_rps=rate,
+            reached=self._listed(reached),
+            not_requested=self._listed(found),
+        )
         floor = self.profile.min_urls
         if len(reached) < floor:
             self._incomplete(
                 f"coverage: the scan reached {len(reached)} in-scope URL(s), fewer than the "
                 f"{floor} it needs (min_urls); was anything besides the root reachable?"
             )
+
+    def _report_url(self, url: str) -> str:
+        return rebase(url, self.url, self.run_state.target.url)
 
     def _check_excludes(self, excludes: list[UrlPattern], reached: list[str]) -> None:
         seen = reached + (self.api.spider_out_of_scope(self.spider_job) if self.spider_job else [])

@@ -13,6 +13,7 @@ from typing import Any
 
 import docker.errors
 
+from dast.docker_reach import Placement, docker_reach
 from dast.dockerx import (
     docker_availability,
     docker_client,
@@ -58,6 +59,7 @@ class DockerProvider(EngineProvider):
     @contextlib.contextmanager
     def start(self, network: str | None, timeout_s: float) -> Iterator[EngineSession]:
         client = docker_client()
+        reach = docker_reach(client)
         api_key = secrets.token_urlsafe(24)
         REDACTOR.add(api_key)
         name = f"dast-zap-{self._run_id}"
@@ -70,16 +72,18 @@ class DockerProvider(EngineProvider):
                 raise UsageError(
                     f"ZAP image {self._image!r} is not on this Docker Engine; pull or build it"
                 ) from None
-            host_network = network is None
-            # Without a target network the target is on this machine's loopback, which only a
-            # container on the host's network can reach.
-            port = free_loopback_port() if host_network else API_PORT
+            # Without a target network the target's URL is one this process reaches: ZAP shares our
+            # network (the host's, or our container's) and so its loopback, or, with a remote engine,
+            # runs on that engine's default bridge.
+            network_mode = None if network is not None else reach.engine_network_mode()
+            on_loopback = network_mode is not None
+            port = free_loopback_port() if on_loopback else API_PORT
             command = [
                 "zap.sh",
                 "-daemon",
                 "-silent",
                 "-host",
-                "127.0.0.1" if host_network else "0.0.0.0",  # noqa: S104 - inside the container only
+                "127.0.0.1" if on_loopback else "0.0.0.0",  # noqa: S104 - inside the container only
                 "-port",
                 str(port),
                 # The key travels in a file copied into the container, not in its command line,
@@ -89,8 +93,8 @@ class DockerProvider(EngineProvider):
                 "-config",
                 "start.checkForUpdates=false",
             ]
-            if not host_network:
-                # The API is reached through Docker's port mapping, from outside the container.
+            if not on_loopback:
+                # The API is reached from outside the container: a port mapping or the network.
                 command += ["-config", "api.addrs.addr.name=.*", "-config", "api.addrs.addr.regex=true"]
             kwargs: dict[str, Any] = {
                 "name": name,
@@ -98,10 +102,10 @@ class DockerProvider(EngineProvider):
                 "detach": True,
                 "command": command,
             }
-            if host_network:
-                kwargs["network_mode"] = "host"
+            if network_mode is not None:
+                kwargs["network_mode"] = network_mode
             else:
-                kwargs["ports"] = {f"{API_PORT}/tcp": ("127.0.0.1", None)}
+                kwargs["ports"] = reach.ports(API_PORT)
             try:
                 container = client.containers.create(self._image, **kwargs)
             except docker.errors.APIError as err:
@@ -118,9 +122,11 @@ class DockerProvider(EngineProvider):
                 raise EngineError(
                     f"cannot start the ZAP container: {redact(str(err.explanation or err))}"
                 ) from None
-            if not host_network:
-                port = _published_port(container)
-            api_url = f"http://127.0.0.1:{port}"
+            if on_loopback:
+                api_url = f"http://127.0.0.1:{port}"
+            else:
+                published = None if reach.placement is Placement.CONTAINER else _published_port(container)
+                api_url = reach.url(name, API_PORT, published)
             api = ZaproxyApi(api_url, api_key)
             cleanup.callback(api.close)
 
@@ -138,7 +144,7 @@ class DockerProvider(EngineProvider):
             yield EngineSession(
                 api=api,
                 provider=self.name,
-                in_network=not host_network,
+                in_network=network is not None,
                 script_dir=CONTAINER_SCRIPT_DIR,
                 description=f"ZAP {version} in container {container.short_id} ({self._image})",
             )

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from dast.engine.auth_interface import AuthApi
+
 
 @dataclass(frozen=True)
 class ScannerInfo:
@@ -47,6 +49,15 @@ class RulePolicy:
     enabled: bool = True
     strength: str | None = None  # LOW | MEDIUM | HIGH | INSANE
     threshold: str | None = None  # OFF | LOW | MEDIUM | HIGH
+
+
+@dataclass(frozen=True)
+class PassiveRuleSetting:
+    """A passive rule switched on or off, with its alert threshold (None: ZAP's default)."""
+
+    rule_id: str
+    enabled: bool = True
+    threshold: str | None = None  # LOW | MEDIUM | HIGH
 
 
 @dataclass(frozen=True)
@@ -83,8 +94,8 @@ def origin_of(url: str) -> str:
     return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
 
 
-class ZapApi(abc.ABC):
-    """The operations the core needs from a ZAP instance."""
+class ZapApi(AuthApi):
+    """The operations the core needs from a ZAP instance (logging in: auth_interface.py)."""
 
     @abc.abstractmethod
     def capabilities(self) -> EngineCapabilities: ...
@@ -133,6 +144,10 @@ class ZapApi(abc.ABC):
     @abc.abstractmethod
     def passive_queue(self) -> int:
         """Records still waiting for the passive scanner."""
+
+    @abc.abstractmethod
+    def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
+        """Enable or disable the engine's own passive rules and set their thresholds."""
 
     @abc.abstractmethod
     def apply_policy(self, policy: ScanPolicy) -> None: ...

@@ -18,7 +18,15 @@ import requests
 from zapv2 import ZAPv2
 
 from dast.engine import traffic_guard
-from dast.engine.interface import EngineCapabilities, ScannerInfo, ScanPolicy, TrafficPolicy, ZapApi
+from dast.engine.auth_zap import ZapAuthOps
+from dast.engine.interface import (
+    EngineCapabilities,
+    PassiveRuleSetting,
+    ScannerInfo,
+    ScanPolicy,
+    TrafficPolicy,
+    ZapApi,
+)
 from dast.errors import EngineAuthError, EngineError, EngineStartTimeout
 from dast.polling import Deadline, SystemClock, poll_until
 from dast.redact import redact
@@ -115,7 +123,7 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
     return str(response.status_code), ""
 
 
-class ZaproxyApi(ZapApi):
+class ZaproxyApi(ZapAuthOps, ZapApi):
     def __init__(self, api_url: str, api_key: str, timeout_s: float = 60.0) -> None:
         self._zap = _BoundedZap(api_url, api_key, timeout_s)
 
@@ -235,6 +243,17 @@ class ZaproxyApi(ZapApi):
 
     def passive_queue(self) -> int:
         return int(self._zap.pscan.records_to_scan)
+
+    def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
+        enabled = [r.rule_id for r in rules if r.enabled]
+        disabled = [r.rule_id for r in rules if not r.enabled]
+        if enabled:
+            self._zap.pscan.enable_scanners(",".join(enabled))
+        if disabled:
+            self._zap.pscan.disable_scanners(",".join(disabled))
+        for rule in rules:
+            if rule.enabled and rule.threshold:
+                self._zap.pscan.set_scanner_alert_threshold(rule.rule_id, rule.threshold)
 
     def apply_policy(self, policy: ScanPolicy) -> None:
         name = policy.name

@@ -8,6 +8,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from dast.profiles.assertions import Assertion, SetRef
+from dast.profiles.auth import Auth
+from dast.triage.rules import Override, Suppression
+
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
 
 
@@ -114,8 +118,23 @@ class OpenApi(_Section):
         return self
 
 
+def _rule_id_as_text(value: object) -> object:
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+class PassiveRule(_Section):
+    id: Annotated[str, BeforeValidator(_rule_id_as_text)] = Field(
+        pattern=r"^\d+$", description="ZAP scan rule id"
+    )
+    enabled: bool = True
+    # Applied per rule where the engine has the rule itself; dast's rule pack runs every passive
+    # rule inside one script scanner, where only OFF (= not loaded) can be honoured.
+    threshold: Annotated[Threshold | None, BeforeValidator(_upper)] = None
+
+
 class Passive(_Section):
     max_duration: Duration = 120.0
+    rules: list[PassiveRule] = Field(default_factory=list)
 
 
 class ActiveRule(_Section):
@@ -202,6 +221,21 @@ class Profile(_Section):
     passive: Passive = Field(default_factory=Passive)
     active: Active = Field(default_factory=Active)
     rate: Rate = Field(default_factory=Rate)
+    # Triage entries (dast/triage/rules.py); applied together with a --suppressions file's.
+    suppressions: list[Suppression] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    auth: Auth | None = Field(
+        default=None, description="log in before scanning; see README, Authenticated scans"
+    )
+    assertions: list[Assertion] = Field(default_factory=list, max_length=500)
+    assertions_sets: list[SetRef] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _users_need_auth(self) -> Profile:
+        for index, assertion in enumerate(self.assertions):
+            if assertion.request.as_ == "user" and self.auth is None:
+                raise ValueError(f"assertions.{index}.request.as: user needs an auth: section to log in with")
+        return self
 
     @field_validator("max_duration")
     @classmethod

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
-from dast.gate import evaluate, fails_gate
-from dast.models import Finding, PhaseOutcome, Risk, RunRecord
+from dast.gate import evaluate, gating_instances
+from dast.models import PROFILE_SOURCE_PREFIX, Finding, Instance, PhaseOutcome, Risk, RunRecord
+from dast.report.auth_view import auth_context
 from dast.report.interface import OutputFormat, RenderOptions, Reporter
 from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
 from dast.resources import templates_dir
@@ -30,6 +33,14 @@ class FindingView:
     fails_gate: bool
     cwe_url: str | None
     references: tuple[Reference, ...]
+    suppress_file: str = ""  # the suppressions file the `dast suppress` command line should name
+
+    def suppress_command(self, instance: Instance) -> str:
+        """The command that suppresses one instance, ready to copy (the reason left to write)."""
+        command = (
+            f"dast suppress {instance.fingerprint} --rule {shlex.quote(self.finding.rule_id)} --reason '…'"
+        )
+        return f"{command} --file {shlex.quote(self.suppress_file)}" if self.suppress_file else command
 
 
 @dataclass(frozen=True)
@@ -84,17 +95,20 @@ class HtmlReporter(Reporter):
 
     @staticmethod
     def context(record: RunRecord) -> dict[str, Any]:
-        findings = [
-            FindingView(
+        suppress_file = _suppressions_file(record)
+
+        def view(f: Finding, anchor: str) -> FindingView:
+            return FindingView(
                 finding=f,
-                anchor=f"finding-{n}",
+                anchor=anchor,
                 css=risk_css(f.risk),
-                fails_gate=fails_gate(f, record.fail_on),
+                fails_gate=bool(gating_instances(f, record)),
                 cwe_url=cwe_url(f.cwe_id) if f.cwe_id > 0 else None,
                 references=tuple(Reference(r, safe_link(r)) for r in f.references),
+                suppress_file=suppress_file,
             )
-            for n, f in enumerate(by_severity(record.findings), 1)
-        ]
+
+        findings = [view(f, f"finding-{n}") for n, f in enumerate(by_severity(record.findings), 1)]
         counts = {risk: [f for f in record.findings if f.risk == risk] for risk in sorted(Risk, reverse=True)}
         widest = max((len(fs) for fs in counts.values()), default=0) or 1
         bars = [
@@ -106,6 +120,21 @@ class HtmlReporter(Reporter):
             "verdict": evaluate(record),
             "fail_on": record.fail_on.label if record.fail_on is not None else "never",
             "findings": findings,
+            # Apart from the findings: never counted by the gate, never "fails gate".
+            "suppressed": [
+                dataclasses.replace(view(f, f"suppressed-{n}"), fails_gate=False)
+                for n, f in enumerate(by_severity(record.suppressed), 1)
+            ],
+            "suppressed_count": sum(len(f.instances) for f in record.suppressed),
+            "triage_warnings": record.triage.warnings if record.triage is not None else [],
             "bars": bars,
             "cut_short": {PhaseOutcome.CUT_SHORT, PhaseOutcome.FAILED},
+            "auth": auth_context(record),
         }
+
+
+def _suppressions_file(record: RunRecord) -> str:
+    """The suppressions file the run used, so the suggested command adds to it; empty: the default one."""
+    if record.triage is None:
+        return ""
+    return next((s for s in record.triage.sources if not s.startswith(PROFILE_SOURCE_PREFIX)), "")

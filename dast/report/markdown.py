@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dast.gate import Outcome, evaluate
-from dast.models import PhaseOutcome, Risk, RunRecord
+from dast.models import BaselineState, Finding, PhaseOutcome, Risk, RunRecord
+from dast.report.auth_view import markdown_lines
 from dast.report.interface import OutputFormat, Reporter
 from dast.report.sanitize import by_severity, sanitize_record
 
@@ -37,8 +38,22 @@ class MarkdownReporter(Reporter):
         verdict = evaluate(record)
         outcome = verdict.outcome
         icon = {Outcome.PASSED: "✅", Outcome.INCOMPLETE: "⚠️"}.get(outcome, "❌")
-        lines = [f"## {icon} dast: {cell(record.target.url)}", ""]
+        lines = [f"## {icon} dast: {cell(record.target.name or record.target.url)}", ""]
         lines.append(f"**{cell(verdict.summary())}**")
+        if record.baseline is not None:
+            lines += [
+                "",
+                f"**Baseline:** {cell(record.baseline.summary)} (against {cell(record.baseline.source)})",
+            ]
+        if record.suppressed:
+            count = sum(len(f.instances) for f in record.suppressed)
+            lines += [
+                "",
+                f"Suppressed: {count} instance(s) of {len(record.suppressed)} finding(s), not counted by the gate.",
+            ]
+        if record.triage is not None:
+            for line in record.triage.warnings:
+                lines += ["", f"Warning: {cell(line, 500)}"]
         if verdict.incomplete:
             allowed = " (allowed)" if verdict.allow_incomplete else ""
             lines += ["", f"⚠️ **Scan INCOMPLETE{allowed}:** {cell('; '.join(verdict.incomplete), 1000)}"]
@@ -64,9 +79,11 @@ class MarkdownReporter(Reporter):
         if findings:
             lines += ["", "| Risk | Rule | Name | Instances |", "| --- | --- | --- | ---: |"]
             for f in findings[:TOP_FINDINGS]:
-                lines.append(f"| {f.risk.label} | {cell(f.rule_id)} | {cell(f.name)} | {len(f.instances)} |")
+                lines.append(f"| {f.risk.label} | {cell(f.rule_id)} | {cell(f.name)} | {_instances(f)} |")
             if len(findings) > TOP_FINDINGS:
                 lines += ["", f"…and {len(findings) - TOP_FINDINGS} more finding(s); see the HTML report."]
+
+        lines += markdown_lines(record, cell)
 
         cut = [p for p in record.phases if p.outcome in (PhaseOutcome.CUT_SHORT, PhaseOutcome.FAILED)]
         if cut or record.budgets_hit:
@@ -79,3 +96,8 @@ class MarkdownReporter(Reporter):
             if record.budgets_hit:
                 lines.append(f"- budgets hit: {cell(', '.join(record.budgets_hit))}")
         return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _instances(finding: Finding) -> str:
+    new = sum(1 for i in finding.instances if i.baseline is BaselineState.NEW)
+    return f"{len(finding.instances)} ({new} new)" if new else str(len(finding.instances))

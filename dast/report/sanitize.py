@@ -13,7 +13,17 @@ import weakref
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from dast.models import Finding, Instance, PhaseResult, RunRecord
+from dast.models import (
+    AssertionResult,
+    AuthInfo,
+    BaselineComparison,
+    Finding,
+    Instance,
+    PhaseResult,
+    RunRecord,
+    Triage,
+    TriageEntry,
+)
 from dast.redact import redact
 
 FIELD_LIMIT = 20_000  # characters kept per text field (evidence, attack, descriptions...)
@@ -84,7 +94,9 @@ def _memo() -> _Clean:
 
 
 def _instance(instance: Instance, c: _Clean) -> Instance:
-    return Instance(
+    note = instance.suppressed
+    return dataclasses.replace(
+        instance,
         url=c(instance.url, URL_LIMIT),
         method=c(instance.method, 100),
         parameter=c(instance.parameter, FIELD_LIMIT),
@@ -93,6 +105,62 @@ def _instance(instance: Instance, c: _Clean) -> Instance:
         message_id=c(instance.message_id, 100),
         fingerprint=c(instance.fingerprint, 100),
         other_info=c(instance.other_info, FIELD_LIMIT),
+        suppressed=None
+        if note is None
+        else dataclasses.replace(
+            note,
+            reason=c(note.reason, 2000),
+            source=c(note.source, 1000),
+            owner=c(note.owner, 500),
+            ticket=c(note.ticket, 500),
+            expires=c(note.expires, 100),
+        ),
+    )
+
+
+def _triage(triage: Triage | None, c: _Clean) -> Triage | None:
+    if triage is None:
+        return None
+
+    def entry(e: TriageEntry) -> TriageEntry:
+        return TriageEntry(
+            kind=c(e.kind, 50),
+            source=c(e.source, 1000),
+            rule=c(e.rule, 200),
+            reason=c(e.reason, 2000),
+            expires=c(e.expires, 100),
+        )
+
+    return dataclasses.replace(
+        triage,
+        applied_on=c(triage.applied_on, 100),
+        sources=tuple(c(s, 1000) for s in triage.sources),
+        expired=tuple(entry(e) for e in triage.expired),
+        stale=tuple(entry(e) for e in triage.stale),
+    )
+
+
+def _baseline(baseline: BaselineComparison | None, c: _Clean) -> BaselineComparison | None:
+    if baseline is None:
+        return None
+    return dataclasses.replace(
+        baseline,
+        source=c(baseline.source, 1000),
+        run_id=c(baseline.run_id, 100),
+        started_at=c(baseline.started_at, 100),
+        name=c(baseline.name, 200),
+        fixed=tuple(
+            dataclasses.replace(
+                x,
+                rule_id=c(x.rule_id, 200),
+                name=c(x.name, 500),
+                method=c(x.method, 100),
+                url=c(x.url, URL_LIMIT),
+                parameter=c(x.parameter, FIELD_LIMIT),
+                fingerprint=c(x.fingerprint, 100),
+            )
+            for x in baseline.fixed
+        ),
     )
 
 
@@ -105,6 +173,31 @@ def _finding(finding: Finding, c: _Clean) -> Finding:
         solution=c(finding.solution, FIELD_LIMIT),
         references=tuple(c(r, URL_LIMIT) for r in finding.references),
         instances=tuple(_instance(i, c) for i in finding.instances),
+    )
+
+
+def _auth(auth: AuthInfo, c: _Clean) -> AuthInfo:
+    return dataclasses.replace(
+        auth,
+        type=c(auth.type, 50),
+        verify_url=c(auth.verify_url, URL_LIMIT),
+        excluded=tuple(c(e, 1000) for e in auth.excluded),
+        login_walls=tuple(c(u, URL_LIMIT) for u in auth.login_walls),
+    )
+
+
+def _assertion(result: AssertionResult, c: _Clean) -> AssertionResult:
+    return dataclasses.replace(
+        result,
+        name=c(result.name, 500),
+        rule_id=c(result.rule_id, 200),
+        method=c(result.method, 100),
+        url=c(result.url, URL_LIMIT),
+        acting_as=c(result.acting_as, 50),
+        expected=c(result.expected, FIELD_LIMIT),
+        seen=c(result.seen, FIELD_LIMIT),
+        source=c(result.source, 200),
+        message_id=c(result.message_id, 100),
     )
 
 
@@ -133,6 +226,8 @@ def sanitize_record(record: RunRecord) -> RunRecord:
             url=c(record.target.url, URL_LIMIT),
             image=c(record.target.image, 1000),
             image_digest=c(record.target.image_digest, 200),
+            name=c(record.target.name, 200),
+            engine_url=c(record.target.engine_url, URL_LIMIT),
         ),
         started_at=c(record.started_at, 100),
         finished_at=c(record.finished_at, 100),
@@ -147,6 +242,9 @@ def sanitize_record(record: RunRecord) -> RunRecord:
             for p in record.phases
         ),
         findings=tuple(_finding(f, c) for f in record.findings),
+        suppressed=tuple(_finding(f, c) for f in record.suppressed),
+        triage=_triage(record.triage, c),
+        baseline=_baseline(record.baseline, c),
         rules=tuple(
             dataclasses.replace(r, rule_id=c(r.rule_id, 200), name=c(r.name, 500), kind=c(r.kind, 50))
             for r in record.rules
@@ -158,6 +256,13 @@ def sanitize_record(record: RunRecord) -> RunRecord:
         ),
         warnings=tuple(c(w, FIELD_LIMIT) for w in record.warnings),
         run_id=c(record.run_id, 100),
+        coverage=dataclasses.replace(
+            record.coverage,
+            reached=tuple(c(u, URL_LIMIT) for u in record.coverage.reached),
+            not_requested=tuple(c(u, URL_LIMIT) for u in record.coverage.not_requested),
+        ),
+        auth=_auth(record.auth, c),
+        assertions=tuple(_assertion(a, c) for a in record.assertions),
     )
     _CLEAN[id(result)] = result
     return result

@@ -11,7 +11,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from dast.models import Finding, Instance, PhaseOutcome, Risk, RunRecord
+from dast.models import BaselineComparison, BaselineState, Finding, Instance, PhaseOutcome, Risk, RunRecord
+from dast.report.auth_view import sarif_assertions, sarif_properties
 from dast.report.interface import OutputFormat, Reporter
 from dast.report.markdown import escape as _md_escape
 from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
@@ -22,6 +23,7 @@ FINGERPRINT_KEY = "dastFingerprint/v1"
 _LEVELS = {Risk.HIGH: "error", Risk.MEDIUM: "warning", Risk.LOW: "note", Risk.INFO: "note"}
 # GitHub ranks code-scanning alerts by this rule property (CVSS-like 0.0-10.0).
 _SECURITY_SEVERITY = {Risk.HIGH: "8.0", Risk.MEDIUM: "5.5", Risk.LOW: "3.0", Risk.INFO: "0.0"}
+_BASELINE_STATES = {BaselineState.NEW: "new", BaselineState.EXISTING: "unchanged"}
 # Characters allowed unescaped in a URI reference (RFC 3986 reserved + unreserved + '%').
 _URI_SAFE = ":/?#[]@!$&'()*+,;=-._~%"
 
@@ -35,12 +37,17 @@ class SarifReporter(Reporter):
         rules: list[dict[str, Any]] = []
         rule_index: dict[str, int] = {}
         results: list[dict[str, Any]] = []
-        for finding in findings:
+        # Suppressed findings stay results too, marked with their suppression (accepted, with the
+        # reason), so code-scanning dashboards show them as dismissed rather than losing them.
+        for finding in [*findings, *by_severity(record.suppressed)]:
             if finding.rule_id not in rule_index:
                 rule_index[finding.rule_id] = len(rules)
                 rules.append(_rule(finding))
             index = rule_index[finding.rule_id]
             results.extend(_result(finding, instance, index) for instance in finding.instances)
+        assertion_rules, assertion_results = sarif_assertions(record, len(rules))
+        rules += assertion_rules
+        results += assertion_results
 
         complete = record.completeness.complete
         invocation: dict[str, Any] = {"executionSuccessful": not record.error and complete}
@@ -57,6 +64,8 @@ class SarifReporter(Reporter):
         ]
         if record.error:
             notifications.append({"level": "error", "message": {"text": record.error}})
+        if record.triage is not None:
+            notifications += [{"level": "warning", "message": {"text": w}} for w in record.triage.warnings]
         if notifications:
             invocation["toolExecutionNotifications"] = notifications
         run: dict[str, Any] = {
@@ -75,7 +84,9 @@ class SarifReporter(Reporter):
             "invocations": [invocation],
             "results": results,
             "properties": {
+                "targetName": record.target.name,
                 "target": record.target.url,
+                "engineUrl": record.target.engine_url,
                 "image": record.target.image,
                 "imageDigest": record.target.image_digest,
                 "profile": record.profile.name,
@@ -87,8 +98,15 @@ class SarifReporter(Reporter):
                 "completeness": record.completeness.status.value,
                 "allowIncomplete": record.allow_incomplete,
                 "runId": record.run_id,
+                **sarif_properties(record),
+                "failOnNew": record.fail_on_new,
+                "suppressed": sum(len(f.instances) for f in record.suppressed),
+                **({"baseline": _baseline(record.baseline)} if record.baseline is not None else {}),
             },
         }
+        if record.target.name:
+            # GitHub files runs by the id's part before the last '/': one category per target.
+            run["automationDetails"] = {"id": f"dast/{record.target.name}/{record.run_id}"}
         document = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
         # Compact on purpose: only machines read SARIF, and indent= forces json's slow pure-Python
         # encoder (3x the time for 10,000 results).
@@ -169,4 +187,43 @@ def _result(finding: Finding, instance: Instance, rule_index: int) -> dict[str, 
     }
     if instance.method:
         result["webRequest"] = {"target": instance.url, "method": instance.method}
+    if instance.overridden_from is not None:
+        result["properties"]["overriddenFrom"] = instance.overridden_from.label
+    if instance.baseline is not None:
+        result["baselineState"] = _BASELINE_STATES[instance.baseline]
+    if instance.suppressed is not None:
+        note = instance.suppressed
+        suppression: dict[str, Any] = {"kind": "external", "status": "accepted", "justification": note.reason}
+        suppression["properties"] = {
+            "source": note.source,
+            "kind": note.kind.value,
+            **{
+                k: v
+                for k, v in (("owner", note.owner), ("ticket", note.ticket), ("expires", note.expires))
+                if v
+            },
+        }
+        result["suppressions"] = [suppression]
     return result
+
+
+def _baseline(baseline: BaselineComparison) -> dict[str, Any]:
+    return {
+        "summary": baseline.summary,
+        "source": baseline.source,
+        "runId": baseline.run_id,
+        "new": baseline.new,
+        "existing": baseline.existing,
+        "fixed": [
+            {
+                "ruleId": x.rule_id,
+                "name": x.name,
+                "risk": x.risk.label,
+                "method": x.method,
+                "url": x.url,
+                "parameter": x.parameter,
+                "fingerprint": x.fingerprint,
+            }
+            for x in baseline.fixed
+        ],
+    }

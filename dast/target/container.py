@@ -11,6 +11,7 @@ from urllib.parse import urljoin
 
 import docker.errors
 
+from dast.docker_reach import DockerReach, Placement, docker_reach
 from dast.dockerx import docker_client, exit_reason, owned_labels, remove_owned, remove_quietly
 from dast.errors import TargetError, UsageError
 from dast.redact import redact
@@ -35,13 +36,20 @@ class ContainerSpec:
 
 
 class ContainerTarget(TargetRuntime):
-    def __init__(self, spec: ContainerSpec) -> None:
+    def __init__(
+        self,
+        spec: ContainerSpec,
+        client_factory: Callable[[], Any] = docker_client,
+        reach_of: Callable[[Any], DockerReach] = docker_reach,
+    ) -> None:
         self._spec = spec
         self._image_id: str | None = None
+        self._client_factory = client_factory
+        self._reach_of = reach_of
 
     def prepare(self) -> None:
         # Building or finding the image is not part of the scan's time budget.
-        client = docker_client()
+        client = self._client_factory()
         try:
             self._image_id = str(self._image(client).id)
         finally:
@@ -53,7 +61,8 @@ class ContainerTarget(TargetRuntime):
         if self._image_id is None:
             self.prepare()
         image_id = str(self._image_id)
-        client = docker_client()
+        client = self._client_factory()
+        reach = self._reach_of(client)
         labels = owned_labels(spec.run_id)
         network_name, container_name = f"dast-{spec.run_id}", f"dast-target-{spec.run_id}"
         with contextlib.ExitStack() as cleanup:
@@ -61,13 +70,17 @@ class ContainerTarget(TargetRuntime):
             cleanup.callback(remove_owned, client, spec.run_id, {network_name, container_name})
             network = client.networks.create(network_name, driver="bridge", labels=labels)
             cleanup.callback(remove_quietly, network)
+            if reach.placement is Placement.CONTAINER:
+                # dast runs in a container of this engine: the host's 127.0.0.1 is not ours, the network is.
+                _join(network, str(reach.container_id))
+                cleanup.callback(_leave, network, str(reach.container_id))
             try:
                 container = client.containers.create(
                     image_id,
                     name=container_name,
                     labels=labels,
                     environment=dict(spec.environment),
-                    ports={f"{spec.port}/tcp": ("127.0.0.1", None)},
+                    ports=reach.ports(spec.port),
                     network=network.name,
                     networking_config={
                         network.name: client.api.create_endpoint_config(aliases=[TARGET_ALIAS])
@@ -83,7 +96,10 @@ class ContainerTarget(TargetRuntime):
                 container.start()
             except docker.errors.APIError as err:
                 raise TargetError(f"cannot start the target container: {err.explanation or err}") from None
-            host_url = f"http://127.0.0.1:{self._published_port(container, spec.port)}/"
+            published = (
+                None if reach.placement is Placement.CONTAINER else self._published_port(container, spec.port)
+            )
+            host_url = reach.url(container_name, spec.port, published) + "/"
             health_url = urljoin(host_url, spec.health_path.lstrip("/"))
             wait_healthy(
                 health_url,
@@ -148,6 +164,21 @@ class ContainerTarget(TargetRuntime):
     def _capture_logs(container: Any, sink: Callable[[str], None]) -> None:
         with contextlib.suppress(docker.errors.APIError):
             sink(redact(container.logs(stdout=True, stderr=True).decode("utf-8", "replace")))
+
+
+def _join(network: Any, container_id: str) -> None:
+    try:
+        network.connect(container_id)
+    except docker.errors.APIError as err:
+        raise TargetError(
+            f"cannot join the scan network {network.name} from this container: {err.explanation or err}"
+        ) from None
+
+
+def _leave(network: Any, container_id: str) -> None:
+    # Before the network's removal, which an endpoint of ours would block.
+    with contextlib.suppress(docker.errors.APIError):
+        network.disconnect(container_id, force=True)
 
 
 def _last_build_line(err: Any) -> str:

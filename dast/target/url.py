@@ -22,7 +22,11 @@ def check_target_url(url: str) -> str:
         raise UsageError(f"the target must be an http(s) URL with a host, got {url!r}", setting="target")
     if parts.username or parts.password:
         # Credentials in a URL end up in logs and reports; authentication belongs in configuration.
-        raise UsageError("the target URL must not carry credentials", setting="target")
+        raise UsageError(
+            "the target URL must not carry credentials: log in with the profile's auth: section "
+            "(README: Authenticated scans)",
+            setting="target",
+        )
     if parts.fragment:
         raise UsageError(f"the target URL must not have a #fragment, got {url!r}", setting="target")
     return url if parts.path else url + "/"

@@ -61,6 +61,11 @@ def _edit(value: Any, *path: str | int) -> str:
 _DELETE = object()
 
 
+def suppressions(id: str, content: str | bytes | None, *fragments: str, path: str = "{tmp}/s.yaml") -> Case:
+    files: dict[str, str | bytes] = {} if content is None else {"s.yaml": content}
+    return Case(id, (*T, "--suppressions", path), fragments, files=files)
+
+
 def results(id: str, content: str | bytes | None, *fragments: str) -> Case:
     files: dict[str, str | bytes] = {} if content is None else {"results.json": content}
     return Case(id, ("--from", "{tmp}/results.json"), fragments, files=files, command="report")
@@ -255,6 +260,49 @@ CASES: list[Case] = [
     results("results-cwe-null", _edit(None, "findings", 0, "cwe_id"), "findings[0].cwe_id: expected an integer, got null"),
     results("results-bad-completeness", _edit("partial", "completeness", "status"), "completeness.status:"),
     results("results-deep-nesting", '{"schema_version": 2, "x": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+    # --- triage: suppressions files, baselines, names (issue 9) --------------------------
+    suppressions("suppressions-missing", None, "no such suppressions file", "--suppressions / DAST_SUPPRESSIONS"),
+    suppressions("suppressions-yaml-syntax", "- rule: [\n", "s.yaml:2: YAML error"),
+    suppressions("suppressions-not-list", "rule: 10038\n", "rule: unknown key (expected suppressions, overrides)"),
+    suppressions("suppressions-scalar", "just text\n", "expected a list of suppressions"),
+    suppressions("suppressions-item-scalar", "- 10038\n", "s.yaml:1: suppressions[0]: expected a mapping"),
+    suppressions("suppressions-no-reason", "- rule: 10038\n", "s.yaml:1: suppressions[0].reason: required key is missing"),
+    suppressions("suppressions-empty-reason", "- {rule: 10038, reason: '  '}\n", "suppressions[0].reason: must not be empty"),
+    suppressions("suppressions-no-rule", "- reason: x\n", "suppressions[0].rule: required key is missing"),
+    suppressions("suppressions-bad-rule", "- {rule: abc, reason: x}\n", "suppressions[0].rule: 'abc' is not a scan rule id"),
+    suppressions("suppressions-bad-regex", "- {rule: 1, url: '(', reason: x}\n", "suppressions[0].url: invalid regular expression"),
+    suppressions("suppressions-bad-method", "- {rule: 1, method: 'G T', reason: x}\n", "'G T' is not an HTTP method"),
+    suppressions("suppressions-short-fingerprint", "- {rule: 1, fingerprint: 3f2a, reason: x}\n", "'3f2a' is not a fingerprint"),
+    suppressions("suppressions-bad-date", "- {rule: 1, reason: x, expires: soon}\n", "suppressions[0].expires:"),
+    suppressions("suppressions-impossible-date", "- {rule: 1, reason: x, expires: 2027-02-30}\n", "a date that does not exist"),
+    suppressions("suppressions-unknown-key", "- {rule: 1, reason: x, colour: red}\n", "suppressions[0].colour: unknown key"),
+    suppressions("suppressions-duplicate-key", "- rule: 1\n  rule: 2\n  reason: x\n", "s.yaml:2: YAML error: duplicate key 'rule'"),
+    suppressions("suppressions-second-entry", "- {rule: 1, reason: ok}\n- {rule: 2}\n", "s.yaml:2: suppressions[1].reason"),
+    suppressions("suppressions-list-not-list", "suppressions: {rule: 1}\n", "s.yaml: suppressions: expected a list"),
+    suppressions("suppressions-not-utf8", b"- {rule: 1, reason: \xff}\n", "s.yaml: not UTF-8 text"),
+    suppressions("suppressions-is-folder", "", "is a folder", path="{tmp}"),
+    suppressions("overrides-bad-risk", "overrides:\n- {rule: 1, risk: critical}\n", "overrides[0].risk:"),
+    suppressions("overrides-no-risk", "overrides:\n- {rule: 1}\n", "overrides[0].risk: required key is missing"),
+    suppressions("overrides-fingerprint", "overrides:\n- {rule: 1, risk: low, fingerprint: " + "a" * 32 + "}\n", "overrides[0].fingerprint: unknown key"),
+    profile("profile-suppression-no-reason", "name: x\nsuppressions:\n- {rule: 10038}\n", "suppressions.0.reason: required key is missing"),
+    profile("profile-override-risk", "name: x\noverrides:\n- {rule: 1, risk: severe}\n", "overrides.0.risk:"),
+    profile("profile-passive-rule-id", "name: x\npassive: {rules: [{id: x1}]}\n", "passive.rules.0.id:"),
+    profile("profile-passive-threshold", "name: x\npassive: {rules: [{id: 1, threshold: SOMETIMES}]}\n", "passive.rules.0.threshold:"),
+    scan("baseline-missing", (*T, "--baseline", "/nonexistent/results.json"), "baseline: results file not found", "--baseline / DAST_BASELINE"),
+    scan("baseline-not-json", (*T, "--baseline", "{tmp}/b.json"), "baseline: results file", "is not valid JSON", files={"b.json": "<html>"}),
+    scan("baseline-not-a-record", (*T, "--baseline", "{tmp}/b.json"), "missing key 'schema_version'", files={"b.json": "{}"}),
+    scan("fail-on-new-alone", (*T, "--fail-on-new"), "--fail-on-new needs --baseline"),
+    scan("env-fail-on-new-alone", T, "--fail-on-new needs --baseline", env={"DAST_FAIL_ON_NEW": "1"}),
+    scan("name-spaces", (*T, "--name", "my app"), "'--name'", "is not a target name"),
+    scan("name-slash", (*IMG, "--name", "team/shop"), "'--name'", "is not a target name"),
+    scan("env-name", T, "'--name'", env={"DAST_NAME": "-x"}),
+    scan("report-base-with-target", (*T, "--report-base-url", "http://shop/"), "--report-base-url goes with --image"),
+    scan("report-base-ftp", (*IMG, "--report-base-url", "ftp://shop/"), "'--report-base-url'", "the report base must be an http(s) URL"),
+    scan("report-base-query", (*IMG, "--report-base-url", "http://shop/?a=1"), "'--report-base-url'", "?query"),
+    scan("report-base-credentials", (*IMG, "--report-base-url", "http://u:p4ss@shop/"), "'--report-base-url'", "credentials"),
+    Case("report-suppressions-bad", ("--from", "{tmp}/results.json", "--suppressions", "{tmp}/s.yaml"), ("s.yaml:1: suppressions[0].reason",), files={"results.json": json.dumps(_record()), "s.yaml": "- rule: 1\n"}, command="report"),
+    Case("report-baseline-bad", ("--from", "{tmp}/results.json", "--baseline", "{tmp}/b.json"), ("baseline: results file", "is not valid JSON"), files={"results.json": json.dumps(_record()), "b.json": "nope"}, command="report"),
+    Case("report-fail-on-new-alone", ("--from", "{tmp}/results.json", "--fail-on-new"), ("--fail-on-new needs --baseline",), files={"results.json": _edit(None, "baseline")}, command="report"),
 ]  # fmt: skip
 
 

@@ -26,9 +26,20 @@ function isHtmlLike(m) {
   return ct.length == 0 || ct.indexOf("html") >= 0;
 }
 
+// The marker is fixed per parameter name, never random: two scans of the same app must send the
+// same payloads, so the URLs reported for them (identity fields) are the same too.
+function markerFor(param) {
+  var hash = 0;
+  var text = String(param);
+  for (var i = 0; i < text.length; i++) {
+    hash = (hash * 31 + text.charCodeAt(i)) % 900000;
+  }
+  return "dast" + (hash + 100000);
+}
+
 function scan(as, msg, param, value) {
   if (as.isStop()) return;
-  var token = "dast" + Math.floor(Math.random() * 900000 + 100000);
+  var token = markerFor(param);
   // 1. harmless probe: is the value reflected at all?
   var probe = send(as, msg, param, token);
   if (probe == null || String(probe.getResponseBody().toString()).indexOf(token) < 0) return;
