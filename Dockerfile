@@ -11,7 +11,7 @@
 # ENGINE_IMAGE: any Debian-based image with Java 17 and ZAP core's jars in /zap/lib (docker/zap/Dockerfile,
 #   built on a public base such as debian:bookworm-slim, is one).
 # EXTRA_CA_PEM: behind a TLS-intercepting proxy, its CA certificate(s) (PEM text, public) so pip trusts it during
-#   the build; the image itself does not keep it.
+#   the build; the image's trust store does not keep it (`docker history` shows the text: a public certificate only).
 ARG ENGINE_IMAGE=dast-local/zap:2.11.1
 FROM ${ENGINE_IMAGE}
 
@@ -43,7 +43,7 @@ RUN set -e; \
     PIP_CERT=/tmp/ca.pem pip install -q -r /tmp/requirements.txt; \
     rm -f /tmp/requirements.txt /tmp/ca.pem
 
-COPY README.md /src/README.md
+COPY README.md LICENSE /src/
 COPY dast/ /src/dast/
 COPY profiles/ /src/profiles/
 COPY reports/ /src/reports/

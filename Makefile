@@ -9,7 +9,7 @@ ENGINE_LIB = $(shell $(BIN)/python -c 'from dast.engine.install import engine_in
 BASE_IMAGE ?= dast-base/debian:bookworm
 DEMO_OUT ?= dast-reports/demo
 
-.PHONY: demo test lint unit integration bench setup system venv engine docker images clean
+.PHONY: demo test lint unit integration bench setup system venv engine docker images tools clean
 
 demo: setup
 	@echo "== scanning the demo app as its member (a real ZAP engine, the demo app in a container) =="
@@ -23,7 +23,7 @@ demo: setup
 		echo "== reports: $(DEMO_OUT)/report.html, junit.xml, results.sarif, results.json, summary.md"; \
 	else exit $$rc; fi
 
-test: setup lint
+test: setup tools lint
 	$(BIN)/pytest
 
 lint: venv
@@ -34,7 +34,7 @@ lint: venv
 unit: venv
 	$(BIN)/pytest tests/unit
 
-integration: setup
+integration: setup tools
 	$(BIN)/pytest tests/integration
 
 bench: setup
@@ -61,6 +61,28 @@ docker:
 
 images: engine docker
 	@scripts/build-images.sh zap "$(ENGINE_LIB)"
+
+# actionlint, for the GitHub templates' test: built from its Go module (Go >= 1.25) into the venv.
+ACTIONLINT_VERSION := v1.7.12
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+# Microsoft's sarif-multitool (npm), for the SARIF tests' GitHub code scanning rules (tests/sarif_validator.py).
+SARIF_MULTITOOL_VERSION := 5.7.0
+SARIF_MULTITOOL := $(VENV)/sarif-multitool/.installed-$(SARIF_MULTITOOL_VERSION)
+
+tools: $(BIN)/.actionlint-$(ACTIONLINT_VERSION) $(SARIF_MULTITOOL)
+
+$(BIN)/.actionlint-$(ACTIONLINT_VERSION): | $(VENV)/.installed
+	@test -x "$(GO)" || { echo "tools: Go >= 1.25 is needed to build actionlint; install it or set GO=" >&2; exit 1; }
+	GOBIN=$(abspath $(BIN)) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	@touch $@
+
+# Microsoft's sarif-multitool (npm, a self-contained binary): installed beside the venv.
+$(SARIF_MULTITOOL): | $(VENV)/.installed
+	@command -v npm >/dev/null || { echo "tools: npm is needed for sarif-multitool (scripts/bootstrap.sh installs it)" >&2; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/sarif-multitool @microsoft/sarif-multitool@$(SARIF_MULTITOOL_VERSION)
+	@# npm may hold back the package's own postinstall (chmod): the binary is made executable here
+	chmod u+x $(VENV)/sarif-multitool/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool
+	@touch $@
 
 clean:
 	rm -rf $(VENV) dast-reports .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from dast.fingerprint import site_of
+from dast.repo_path import check_repo_path
 
 SCHEMA_VERSION: Literal[2] = 2
 READABLE_VERSIONS = (1, 2)
@@ -223,6 +225,89 @@ class Instance:
         BaselineState | None,
         _text("new or existing against the baseline run (by fingerprint); null without a baseline."),
     ] = None
+    exchange: Annotated[
+        str,
+        _text(
+            "Message id of this instance's request and response in `exchanges`; empty when none is kept "
+            "(only the first 3 instances of a rule per site keep one)."
+        ),
+    ] = ""
+    replay: Annotated[
+        str,
+        _text(
+            "A curl command that sends the request again: the target's base as ${TARGET:-<base>}, "
+            "secrets as their redaction placeholders."
+        ),
+    ] = ""
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """A request as the engine sent it, cut to size, secrets redacted."""
+
+    __pydantic_config__ = _STRICT
+
+    header: Annotated[str, _text("Request line and headers (URLs named under the report base).")]
+    body: Annotated[str, _text("The body, at most 8 KiB.")] = ""
+    body_length: Annotated[int, _text("Characters of the whole body.")] = 0
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A response: its head whole, its body as an excerpt around the evidence."""
+
+    __pydantic_config__ = _STRICT
+
+    header: Annotated[str, _text("Status line and headers.")]
+    status_code: Annotated[int, _text("HTTP status code; 0 when there was no answer.")] = 0
+    body: Annotated[str, _text("An excerpt of the body, at most 16 KiB, centred on the evidence.")] = ""
+    body_offset: Annotated[int, _text("Where the excerpt starts in the whole body (characters).")] = 0
+    body_length: Annotated[int, _text("Characters of the whole body.")] = 0
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One HTTP message of the engine, stored once however many instances point to it."""
+
+    __pydantic_config__ = _STRICT
+
+    message_id: Annotated[str, _text("The engine's id of the message; instances name it in `exchange`.")]
+    request: Annotated[HttpRequest, _text("What was sent.")]
+    response: Annotated[HttpResponse, _text("What came back.")]
+
+
+@dataclass(frozen=True)
+class SarifRoute:
+    """A route map entry: URLs matching `pattern` are reported at `path` in the repository."""
+
+    __pydantic_config__ = _STRICT
+
+    pattern: Annotated[str, _text("Regex searched in the URL's path and query (the one URL rule).")]
+    path: Annotated[str, _text("Repository-relative file that serves those URLs.")]
+
+    def __post_init__(self) -> None:
+        # Checked on reading too: a hand-edited results.json must not break the SARIF report.
+        try:
+            re.compile(self.pattern)
+        except re.error as err:
+            raise ValueError(f"invalid regular expression {self.pattern!r}: {err}") from None
+        check_repo_path(self.path)
+
+
+@dataclass(frozen=True)
+class SarifLocations:
+    """Where SARIF places each result in the repository (code scanning takes only repository paths)."""
+
+    __pydantic_config__ = _STRICT
+
+    anchor: Annotated[
+        str, _text("Repository-relative file for URLs no route matches; empty: `Dockerfile`.")
+    ] = ""
+    routes: Annotated[tuple[SarifRoute, ...], _text("The profile's route map, first match wins.")] = ()
+
+    def __post_init__(self) -> None:
+        if self.anchor:
+            check_repo_path(self.anchor)
 
 
 @dataclass(frozen=True)
@@ -564,10 +649,21 @@ class RunRecord:
     assertions: Annotated[
         tuple[AssertionResult, ...], _text("The profile's security assertions and what each saw.")
     ] = ()
+    exchanges: Annotated[
+        tuple[Exchange, ...],
+        _text("Requests and responses instances point to (`Instance.exchange`), each once, by message id."),
+    ] = ()
+    sarif: Annotated[SarifLocations, _text("Where SARIF results are placed in the repository.")] = field(
+        default_factory=SarifLocations
+    )
 
     @property
     def instance_count(self) -> int:
         return sum(len(f.instances) for f in self.findings)
+
+    def exchange_index(self) -> dict[str, Exchange]:
+        """Message id -> its stored request and response (what `Instance.exchange` names)."""
+        return {e.message_id: e for e in self.exchanges}
 
     def to_dict(self) -> dict[str, Any]:
         """The results.json document (JSON types only)."""

@@ -16,6 +16,8 @@ if [ "${DAST_SKIP_BROWSER:-0}" != 1 ]; then
     [ -x /usr/bin/chromedriver ] || need+=(chromium-driver)
 fi
 command -v python3 >/dev/null 2>&1 || need+=(python3 python3-venv)
+# npm: sarif-multitool, which checks the SARIF output against GitHub code scanning's rules.
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ "${#need[@]}" -eq 0 ]; then
     exit 0

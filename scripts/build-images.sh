@@ -4,26 +4,33 @@
 #   scripts/build-images.sh [--force]                 base image only
 #   scripts/build-images.sh [--force] base            same
 #   scripts/build-images.sh [--force] zap LIB_DIR     base (if missing) + ZAP image
+#   scripts/build-images.sh [--force] worker          the worker image (Dockerfile) FROM the ZAP image
 #
-# Each image is built only when missing, unless --force. Docker is started
-# first with scripts/docker-up.sh, so this works on a fresh machine.
+# Each image is built only when missing, unless --force (the worker: always, from
+# Docker's layer cache). Docker is started first with scripts/docker-up.sh, so this
+# works on a fresh machine.
 #
-# Env: DAST_BASE_IMAGE (dast-base/debian:bookworm), DAST_ZAP_IMAGE
-#      (dast-local/zap:2.11.1), DAST_BUILD_NETWORK (docker build --network,
-#      default unset = the daemon's default bridge, which reaches the mirror).
+# Env: DAST_BASE_IMAGE (dast-base/debian:bookworm; any other name, e.g. the public
+#      debian:bookworm-slim, is pulled instead of built), DAST_ZAP_IMAGE
+#      (dast-local/zap:2.11.1), DAST_WORKER_IMAGE (dast-local/worker:latest),
+#      DAST_EXTRA_CA_FILE (PEM file(s) a TLS-intercepting proxy needs trusted during
+#      the worker's build; default /usr/local/share/ca-certificates/*.crt),
+#      DAST_BUILD_NETWORK (docker build --network, default unset = the daemon's
+#      default bridge, which reaches the mirror).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 BASE_IMAGE="${DAST_BASE_IMAGE:-dast-base/debian:bookworm}"
 ZAP_IMAGE="${DAST_ZAP_IMAGE:-dast-local/zap:2.11.1}"
+WORKER_IMAGE="${DAST_WORKER_IMAGE:-dast-local/worker:latest}"
 
 FORCE=0
 args=()
 for a in "$@"; do
     case "$a" in
         --force) FORCE=1 ;;
-        -h|--help) sed -n '2,13p' "${BASH_SOURCE[0]}"; exit 0 ;;
+        -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
         *) args+=("$a") ;;
     esac
 done
@@ -41,7 +48,10 @@ build_base() {
         return 0
     fi
     t0=$(date +%s)
-    DAST_BASE_IMAGE="$BASE_IMAGE" "$HERE/base-image.sh" "${force[@]+"${force[@]}"}"
+    case "$BASE_IMAGE" in
+        dast-base/*) DAST_BASE_IMAGE="$BASE_IMAGE" "$HERE/base-image.sh" "${force[@]+"${force[@]}"}" ;;
+        *) docker pull -q "$BASE_IMAGE" ;;  # a public base, e.g. debian:bookworm-slim
+    esac
     say "$BASE_IMAGE: built in $(( $(date +%s) - t0 ))s"
 }
 
@@ -91,10 +101,34 @@ build_zap() {
     say "$ZAP_IMAGE: built in $(( $(date +%s) - t0 ))s"
 }
 
+# build_worker: the top-level Dockerfile FROM the ZAP image, so the engine is not assembled twice.
+build_worker() {
+    local t0 ca="" net=() f
+    if ! have_image "$ZAP_IMAGE"; then
+        say "$ZAP_IMAGE is missing; build it first: $0 zap LIB_DIR (or: make images)" >&2
+        return 2
+    fi
+    for f in ${DAST_EXTRA_CA_FILE:-/usr/local/share/ca-certificates/*.crt}; do
+        [ -f "$f" ] && ca+="$(cat "$f")"$'\n'
+    done
+    [ -n "${DAST_BUILD_NETWORK:-}" ] && net=(--network "$DAST_BUILD_NETWORK")
+    [ "$FORCE" = 1 ] && net+=(--no-cache)
+    t0=$(date +%s)
+    say "building $WORKER_IMAGE FROM $ZAP_IMAGE"
+    DOCKER_BUILDKIT=0 docker build -q --rm "${net[@]+"${net[@]}"}" \
+        --build-arg "ENGINE_IMAGE=$ZAP_IMAGE" --build-arg "EXTRA_CA_PEM=$ca" -t "$WORKER_IMAGE" "$ROOT" 2>&1 \
+        | grep -v -e '^DEPRECATED: The legacy builder' -e 'Install the buildx' \
+                  -e 'docs.docker.com/go/buildx' -e 'BuildKit is currently disabled' \
+                  -e 'environment-variable\.' -e '^ *$' -e '^sha256:' || true
+    have_image "$WORKER_IMAGE" || { say "$WORKER_IMAGE: build failed" >&2; return 1; }
+    say "$WORKER_IMAGE: built in $(( $(date +%s) - t0 ))s ($(docker image inspect -f '{{.Size}}' "$WORKER_IMAGE" | awk '{printf "%d MB", $1/1000000}'))"
+}
+
 "$HERE/docker-up.sh"
 
 case "${1:-base}" in
     base) build_base ;;
     zap) shift; build_zap "${1:-}" ;;
-    *) say "unknown target '$1' (base | zap LIB_DIR)" >&2; exit 2 ;;
+    worker) build_worker ;;
+    *) say "unknown target '$1' (base | zap LIB_DIR | worker)" >&2; exit 2 ;;
 esac

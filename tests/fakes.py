@@ -338,6 +338,17 @@ class FakeZap(FakeAuthOps, ZapApi):
         self._record("messages", base_url, start, count)
         return [dict(m) for m in self.recorded[start : start + count]]
 
+    def message(self, message_id: str) -> Mapping[str, Any] | None:
+        """A recorded message; else, as a real engine has the message of every alert, a plain one."""
+        self._record("message", message_id)
+        found = next((dict(m) for m in self.recorded if str(m.get("id")) == message_id), None)
+        if found is None:
+            raised = next((a for a in self.canned_alerts if str(a.get("messageId")) == message_id), None)
+            if raised is not None:
+                head = f"{raised.get('method') or 'GET'} {raised.get('url', '')} HTTP/1.1\r\n\r\n"
+                found = http_message(head, message_id=int(message_id))
+        return found
+
     def urls(self, base_url: str) -> list[str]:
         self._record("urls", base_url)
         return list(self.site_urls)

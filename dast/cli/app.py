@@ -36,6 +36,7 @@ from dast.cli.options import (
     Formats,
     OptionalFailOn,
     OutDir,
+    SarifAnchor,
     Suppressions,
     TemplateDir,
 )
@@ -250,6 +251,7 @@ def scan(
     suppressions: Suppressions = None,
     baseline: Baseline = None,
     fail_on_new: FailOnNew = False,
+    sarif_anchor: SarifAnchor = None,
     progress: Annotated[
         ProgressStyle,
         typer.Option("--progress", envvar="DAST_PROGRESS", help="auto|rich|plain: progress display."),
@@ -270,7 +272,7 @@ def scan(
     command line), DAST_ZAP_IMAGE, DAST_ZAP_SCRIPT_DIR (the rule pack's folder on a remote ZAP's host),
     DAST_HEALTH_PATH, DAST_HEALTH_STATUS, DAST_TARGET_TIMEOUT, DAST_ALLOW_INCOMPLETE, DAST_PROGRESS,
     DAST_RUN_ID, DAST_AUTH_HEADER, DAST_AUTH_COOKIE (each names the variable holding the secret),
-    DAST_NAME, DAST_REPORT_BASE_URL, DAST_SUPPRESSIONS, DAST_BASELINE, DAST_FAIL_ON_NEW.
+    DAST_NAME, DAST_REPORT_BASE_URL, DAST_SUPPRESSIONS, DAST_BASELINE, DAST_FAIL_ON_NEW, DAST_SARIF_ANCHOR.
 
     Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 bad usage or configuration,
     3 engine/target/infrastructure failure, 4 scan incomplete, 130 interrupted.
@@ -300,6 +302,7 @@ def scan(
         suppressions=suppressions,
         baseline=baseline,
         fail_on_new=fail_on_new,
+        sarif_anchor=sarif_anchor,
         progress=progress.value,
         quiet=quiet,
         verbose=verbose,
@@ -319,6 +322,7 @@ def report(
     suppressions: Suppressions = None,
     baseline: Baseline = None,
     fail_on_new: FailOnNew = False,
+    sarif_anchor: SarifAnchor = None,
 ) -> None:
     """Re-render reports from a results.json, without any engine; exits as the scan would have.
 
@@ -332,6 +336,8 @@ def report(
         record = dataclasses.replace(record, fail_on=parse_fail_on(fail_on))
     if allow_incomplete:
         record = dataclasses.replace(record, allow_incomplete=True)
+    if sarif_anchor:
+        record = dataclasses.replace(record, sarif=dataclasses.replace(record.sarif, anchor=sarif_anchor))
     record = triage_run(record, plan, today())
     written = write_reports(
         record, OutputFormat.parse_list(formats), out, RenderOptions(template_dir=template_dir)

@@ -25,7 +25,7 @@ Formats = Annotated[
     typer.Option(
         "--format",
         envvar="DAST_FORMAT",
-        help="Comma list: json,junit,html,sarif,markdown, or all.",
+        help="Comma list: json,junit,html,sarif,markdown,zap-xml, or all.",
         callback=validate.formats,
     ),
 ]
@@ -86,5 +86,15 @@ FailOnNew = Annotated[
         "--fail-on-new",
         envvar="DAST_FAIL_ON_NEW",
         help="The gate counts only findings new against --baseline.",
+    ),
+]
+SarifAnchor = Annotated[
+    str | None,
+    typer.Option(
+        "--sarif-anchor",
+        envvar="DAST_SARIF_ANCHOR",
+        help="Repository file SARIF places results at when the profile's sarif.routes match none "
+        "(default: the profile file, else the Dockerfile).",
+        callback=validate.sarif_anchor,
     ),
 ]

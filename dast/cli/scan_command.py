@@ -23,6 +23,7 @@ from dast.cli.auth_options import with_cli_auth
 from dast.cli.console import LOGGER, PlainProgress, QuietProgress, RichProgress, setup_logging
 from dast.cli.environment import Environment
 from dast.cli.exit_status import ExitStatus
+from dast.cli.sarif_anchor import sarif_locations
 from dast.cli.triage_command import load_plan, today
 from dast.cli.verdict import announce
 from dast.cli.wiring import EngineOptions, TargetOptions, ZapChoice
@@ -34,7 +35,7 @@ from dast.core.triage import TriagePlan, triage_run
 from dast.errors import Interrupted, ResultsFileError, UsageError
 from dast.gate import parse_fail_on
 from dast.identity import default_base_url, default_name
-from dast.models import RunRecord
+from dast.models import RunRecord, SarifLocations
 from dast.profiles.loader import LoadedProfile, load_profile
 from dast.redact import REDACTOR
 from dast.report.interface import OutputFormat, RenderOptions
@@ -80,6 +81,7 @@ class ScanOptions:
     suppressions: Path | None = None
     baseline: Path | None = None
     fail_on_new: bool = False
+    sarif_anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class ScanConfig:
     engine: EngineOptions
     target: TargetOptions
     triage: TriagePlan = field(default_factory=TriagePlan)
+    sarif: SarifLocations = field(default_factory=SarifLocations)
 
 
 def build_scan_config(options: ScanOptions, environ: Mapping[str, str]) -> ScanConfig:
@@ -170,8 +173,9 @@ def build_scan_config(options: ScanOptions, environ: Mapping[str, str]) -> ScanC
         run_id=run_id,
         healthy=HealthyStatuses.parse(options.health_status),
     )
+    sarif = sarif_locations(options.sarif_anchor, loaded.profile, options.profile, options.build, Path.cwd())
     return ScanConfig(
-        options, loaded, request, OutputFormat.parse_list(options.formats), engine, target, triage
+        options, loaded, request, OutputFormat.parse_list(options.formats), engine, target, triage, sarif
     )
 
 
@@ -205,6 +209,7 @@ def run_scan_command(options: ScanOptions, env: Environment) -> ExitStatus:
         env.sweep()  # only what provably dead runs left behind; never fails the scan
         record = run_scan(config.request, target_runtime, engine, observer)
     record = _named_apart(triage_run(record, config.triage, today()), options.out)
+    record = dataclasses.replace(record, sarif=config.sarif)
     extra = {TARGET_LOG: "".join(target_logs).encode("utf-8", "replace")} if target_logs else {}
     written = write_reports(
         record,

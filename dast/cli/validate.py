@@ -17,6 +17,7 @@ from dast.errors import DastError
 from dast.gate import parse_fail_on
 from dast.identity import check_name
 from dast.profiles.model import MAX_DURATION_S
+from dast.repo_path import check_repo_path
 from dast.report.html import HtmlReporter
 from dast.report.interface import OutputFormat, RenderOptions
 from dast.report.sample import sample_record
@@ -151,6 +152,15 @@ def template_dir(value: Path | None) -> Path | None:
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
         raise typer.BadParameter(f"templates in {value} do not render: {detail}") from None
     return value
+
+
+def sarif_anchor(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_repo_path(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
 
 
 def log_file(value: Path | None) -> Path | None:

@@ -17,6 +17,7 @@ from dast import __version__
 from dast.core.auth_config import AuthConfig
 from dast.core.auth_phases import AuthPhases
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
+from dast.core.exchanges import attach_exchanges
 from dast.core.findings import build_findings
 from dast.core.openapi import import_definition
 from dast.core.secret_harvest import HARVEST_BUDGET_S, harvest_secrets
@@ -40,6 +41,7 @@ from dast.models import (
     Completeness,
     Coverage,
     EngineInfo,
+    Exchange,
     Finding,
     PhaseOutcome,
     PhaseResult,
@@ -67,6 +69,8 @@ STATIC_ASSETS = r"(?i).*\.(?:png|jpe?g|gif|svg|ico|webp|bmp|css|woff2?|ttf|otf|e
 TARGET_CHECK_EVERY_S = 5.0
 # Phases that send requests to the target; the achieved request rate is measured over them.
 TRAFFIC_PHASES = frozenset({"spider", "ajax_spider", "openapi", "active"})
+# At most this long fetching the requests and responses behind the findings.
+EXCHANGE_BUDGET_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class _Run:
     coverage: Coverage = field(default_factory=Coverage)
     auth: AuthInfo = field(default_factory=AuthInfo)
     assertions: list[AssertionResult] = field(default_factory=list)
+    exchanges: tuple[Exchange, ...] = ()
 
 
 def run_scan(
@@ -189,6 +194,7 @@ def run_scan(
         error_setting=error_setting,
         auth=run.auth,
         assertions=tuple(run.assertions),
+        exchanges=run.exchanges,
     )
 
 
@@ -546,9 +552,22 @@ class _Orchestrator(AuthPhases):
         alerts = list(iterate_pages(self.api, self.url))
         excludes = [UrlPattern(p) for p in self.profile.scope.exclude]
         base = self.run_state.target.url
-        self.run_state.findings = build_findings(
-            alerts, exclude=excludes, rebase=lambda url: rebase(url, self.url, base)
+        findings = build_findings(alerts, exclude=excludes, rebase=lambda url: rebase(url, self.url, base))
+        # Each finding's request and response, from the engine's history, within the reserve.
+        evidence = attach_exchanges(
+            findings,
+            self.api.message,
+            engine_url=self.url,
+            base_url=base,
+            variables=REDACTOR.variables(),
+            deadline=Deadline.after(self.clock, EXCHANGE_BUDGET_S).earliest(self.overall),
         )
+        self.run_state.findings, self.run_state.exchanges = evidence.findings, evidence.exchanges
+        if evidence.unavailable:
+            self._warn(
+                f"{evidence.unavailable} request(s) and response(s) could not be read from the engine's "
+                "history in time; those instances keep URL, parameter, attack and evidence"
+            )
         self.run_state.request_count = self.api.message_count(self.url)
         reached = sorted(set(self.api.urls(self.url)))
         self._judge_coverage(reached)

@@ -182,6 +182,10 @@ class ZapApi(AuthApi):
         responseBody (strings).
         """
 
+    def message(self, message_id: str) -> Mapping[str, Any] | None:
+        """One HTTP message by the engine's id, shaped as in `messages`; None when the engine has none."""
+        return None
+
     @abc.abstractmethod
     def urls(self, base_url: str) -> list[str]:
         """Distinct URLs under base_url the engine has requested (its Sites tree)."""

@@ -93,6 +93,13 @@ class _BoundedZap(ZAPv2):  # type: ignore[misc]
                         ) from None
                     raise EngineError(f"ZAP API {path}: the engine is not reachable (did it exit?)") from None
                 time.sleep(0.2 * attempt)
+            except requests.RequestException as err:
+                # E.g. the engine died half-way through its answer (ChunkedEncodingError).
+                if attempt == attempts:
+                    raise EngineError(
+                        f"ZAP API {path}: the answer broke off ({type(err).__name__}); did the engine exit?"
+                    ) from None
+                time.sleep(0.2 * attempt)
         if response.status_code >= 400:
             code, message = _error_of(response)
             if code == "bad_api_key":
@@ -320,6 +327,15 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
     def messages(self, base_url: str, start: int, count: int) -> list[Mapping[str, Any]]:
         # ZAP 2.11's `start` counts from 1 (0 reads as 1), unlike core/view/alerts (measured).
         return list(self._zap.core.messages(baseurl=base_url, start=start + 1, count=count))
+
+    def message(self, message_id: str) -> Mapping[str, Any] | None:
+        try:
+            found = self._zap.core.message(message_id)
+        except ZapCallError as err:
+            if err.code in ("does_not_exist", "illegal_parameter"):
+                return None
+            raise
+        return found if isinstance(found, Mapping) else None
 
     def urls(self, base_url: str) -> list[str]:
         return [str(u) for u in self._zap.core.urls(baseurl=base_url) or ()]

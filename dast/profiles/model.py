@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from dast.profiles.assertions import Assertion, SetRef
 from dast.profiles.auth import Auth
+from dast.repo_path import check_repo_path
 from dast.triage.rules import Override, Suppression
 
 _DURATION = re.compile(r"^\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+)s)?\s*$")
@@ -199,6 +200,23 @@ class Rate(_Section):
     )
 
 
+def _repo_path(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError("expected a file path relative to the repository root")
+    return check_repo_path(value)
+
+
+RepoPath = Annotated[str, BeforeValidator(_repo_path)]
+
+
+class Sarif(_Section):
+    # URL pattern (the one URL rule: a regex searched in path and query) -> the repository file
+    # that serves it; SARIF places a result there, so code scanning shows it beside the code.
+    routes: dict[Regex, RepoPath] = Field(
+        default_factory=dict, max_length=1000, description="URL pattern -> repository file, first match wins"
+    )
+
+
 class Profile(_Section):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -229,6 +247,7 @@ class Profile(_Section):
     )
     assertions: list[Assertion] = Field(default_factory=list, max_length=500)
     assertions_sets: list[SetRef] = Field(default_factory=list, max_length=20)
+    sarif: Sarif = Field(default_factory=lambda: Sarif())
 
     @model_validator(mode="after")
     def _users_need_auth(self) -> Profile:

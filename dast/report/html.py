@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
 from dast.gate import evaluate, gating_instances
-from dast.models import PROFILE_SOURCE_PREFIX, Finding, Instance, PhaseOutcome, Risk, RunRecord
+from dast.models import PROFILE_SOURCE_PREFIX, Exchange, Finding, Instance, PhaseOutcome, Risk, RunRecord
 from dast.report.auth_view import auth_context
 from dast.report.interface import OutputFormat, RenderOptions, Reporter
-from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
+from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record, wasc_url
 from dast.resources import templates_dir
 
 TEMPLATE = "report.html.j2"
@@ -25,6 +26,44 @@ class Reference:
     href: str | None  # None: not http(s), shown as plain text, never a link
 
 
+# Characters of a response body the page shows on each side of the evidence: enough context to
+# judge it, the evidence in sight without scrolling; results.json keeps the whole excerpt.
+BODY_CONTEXT = 400
+
+
+@dataclass(frozen=True)
+class Highlighted:
+    """A text split around the first occurrence of the evidence, so the page can mark it."""
+
+    before: str
+    match: str
+    after: str
+    cut: bool = False  # text was left out before or after
+
+
+def highlight(text: str, evidence: str) -> Highlighted:
+    position = text.find(evidence) if evidence else -1
+    if position < 0:
+        return Highlighted(text, "", "")
+    end = position + len(evidence)
+    return Highlighted(text[:position], text[position:end], text[end:])
+
+
+def around(text: str, evidence: str, context: int = BODY_CONTEXT) -> Highlighted:
+    """`highlight`, keeping `context` characters on each side (the start, without the evidence)."""
+    parts = highlight(text, evidence)
+    before, after = parts.before, parts.after
+    if not parts.match:
+        after, before = before, ""
+    cut_before, cut_after = len(before) > context, len(after) > context
+    return Highlighted(
+        ("…" + before[-context:]) if cut_before else before,
+        parts.match,
+        (after[:context] + "…") if cut_after else after,
+        cut_before or cut_after,
+    )
+
+
 @dataclass(frozen=True)
 class FindingView:
     finding: Finding
@@ -34,6 +73,20 @@ class FindingView:
     cwe_url: str | None
     references: tuple[Reference, ...]
     suppress_file: str = ""  # the suppressions file the `dast suppress` command line should name
+    wasc_url: str | None = None
+    exchanges: Mapping[str, Exchange] = dataclasses.field(default_factory=dict)
+
+    def exchange(self, instance: Instance) -> Exchange | None:
+        """The instance's stored request and response, if it keeps one."""
+        return self.exchanges.get(instance.exchange) if instance.exchange else None
+
+    @staticmethod
+    def highlight(text: str, evidence: str) -> Highlighted:
+        return highlight(text, evidence)
+
+    @staticmethod
+    def around(text: str, evidence: str) -> Highlighted:
+        return around(text, evidence)
 
     def suppress_command(self, instance: Instance) -> str:
         """The command that suppresses one instance, ready to copy (the reason left to write)."""
@@ -96,6 +149,7 @@ class HtmlReporter(Reporter):
     @staticmethod
     def context(record: RunRecord) -> dict[str, Any]:
         suppress_file = _suppressions_file(record)
+        exchanges = record.exchange_index()
 
         def view(f: Finding, anchor: str) -> FindingView:
             return FindingView(
@@ -106,6 +160,8 @@ class HtmlReporter(Reporter):
                 cwe_url=cwe_url(f.cwe_id) if f.cwe_id > 0 else None,
                 references=tuple(Reference(r, safe_link(r)) for r in f.references),
                 suppress_file=suppress_file,
+                wasc_url=wasc_url(f.wasc_id) if f.wasc_id > 0 else None,
+                exchanges=exchanges,
             )
 
         findings = [view(f, f"finding-{n}") for n, f in enumerate(by_severity(record.findings), 1)]

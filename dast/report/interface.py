@@ -16,6 +16,7 @@ class OutputFormat(enum.StrEnum):
     HTML = "html"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    ZAP_XML = "zap-xml"  # ZAP's traditional XML report, for DefectDojo and other ZAP-report readers
 
     @property
     def filename(self) -> str:
@@ -47,6 +48,7 @@ _FILENAMES = {
     OutputFormat.HTML: "report.html",
     OutputFormat.SARIF: "results.sarif",
     OutputFormat.MARKDOWN: "summary.md",
+    OutputFormat.ZAP_XML: "zap-report.xml",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dast.gate import Outcome, evaluate
+from dast.gate import Outcome, evaluate, gating_instances
 from dast.models import BaselineState, Finding, PhaseOutcome, Risk, RunRecord
 from dast.report.auth_view import markdown_lines
 from dast.report.interface import OutputFormat, Reporter
@@ -10,6 +10,8 @@ from dast.report.sanitize import by_severity, sanitize_record
 
 TOP_FINDINGS = 15
 CELL_LIMIT = 120
+REPRODUCE_FINDINGS = 5
+REPLAY_LIMIT = 2000
 
 _ICONS = {Risk.HIGH: "🔴", Risk.MEDIUM: "🟠", Risk.LOW: "🟡", Risk.INFO: "🔵"}
 
@@ -83,6 +85,7 @@ class MarkdownReporter(Reporter):
             if len(findings) > TOP_FINDINGS:
                 lines += ["", f"…and {len(findings) - TOP_FINDINGS} more finding(s); see the HTML report."]
 
+        lines += _reproduce(record, findings)
         lines += markdown_lines(record, cell)
 
         cut = [p for p in record.phases if p.outcome in (PhaseOutcome.CUT_SHORT, PhaseOutcome.FAILED)]
@@ -96,6 +99,23 @@ class MarkdownReporter(Reporter):
             if record.budgets_hit:
                 lines.append(f"- budgets hit: {cell(', '.join(record.budgets_hit))}")
         return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _reproduce(record: RunRecord, findings: list[Finding]) -> list[str]:
+    """A curl per finding that fails the gate (else the most severe ones), to confirm it by hand."""
+    failing = [f for f in findings if gating_instances(f, record)] or findings
+    lines = []
+    for finding in failing[:REPRODUCE_FINDINGS]:
+        replay = next((i.replay for i in finding.instances if i.replay), "")
+        if replay:
+            lines.append(f"- {cell(finding.rule_id)} {cell(finding.name)}: {cell(replay, REPLAY_LIMIT)}")
+    if not lines:
+        return []
+    intro = (
+        "**How to reproduce** (set TARGET to the deployment to test; ${VARIABLES} are secrets "
+        "from your environment):"
+    )
+    return ["", intro, "", *lines]
 
 
 def _instances(finding: Finding) -> str:

@@ -11,6 +11,7 @@ from dast.report.json_report import JsonReporter
 from dast.report.junit import JUnitReporter
 from dast.report.markdown import MarkdownReporter
 from dast.report.sarif import SarifReporter
+from dast.report.zap_xml import ZapXmlReporter
 
 ReporterFactory = Callable[[RenderOptions], Reporter]
 
@@ -21,6 +22,7 @@ REPORTERS: Mapping[OutputFormat, ReporterFactory] = MappingProxyType(
         OutputFormat.HTML: HtmlReporter,
         OutputFormat.SARIF: lambda _options: SarifReporter(),
         OutputFormat.MARKDOWN: lambda _options: MarkdownReporter(),
+        OutputFormat.ZAP_XML: lambda _options: ZapXmlReporter(),
     }
 )
 

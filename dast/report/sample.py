@@ -10,8 +10,11 @@ from dast.models import (
     Completeness,
     Confidence,
     EngineInfo,
+    Exchange,
     Finding,
     FixedInstance,
+    HttpRequest,
+    HttpResponse,
     Instance,
     PhaseOutcome,
     PhaseResult,
@@ -19,6 +22,8 @@ from dast.models import (
     Risk,
     RuleInfo,
     RunRecord,
+    SarifLocations,
+    SarifRoute,
     Suppressed,
     SuppressionKind,
     TargetInfo,
@@ -37,6 +42,8 @@ def sample_record() -> RunRecord:
         message_id="1",
         fingerprint="0" * 32,
         other_info="sample",
+        exchange="1",
+        replay='curl -i "${TARGET:-http://app.test}/search?q=x"',
     )
     finding = Finding(
         rule_id="40012",
@@ -112,4 +119,19 @@ def sample_record() -> RunRecord:
         budgets_hit=("active",),
         completeness=Completeness.of(["phase active was cut short by its time budget (sample)"]),
         warnings=("sample warning",),
+        exchanges=(
+            Exchange(
+                message_id="1",
+                request=HttpRequest(
+                    header="GET http://app.test/search?q=x HTTP/1.1\r\nHost: app.test\r\n\r\n"
+                ),
+                response=HttpResponse(
+                    header="HTTP/1.1 200 OK\r\n\r\n",
+                    status_code=200,
+                    body="<script>alert(1)</script>",
+                    body_length=25,
+                ),
+            ),
+        ),
+        sarif=SarifLocations(anchor="Dockerfile", routes=(SarifRoute("^/search", "app/search.py"),)),
     )

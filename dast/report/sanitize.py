@@ -8,15 +8,19 @@ from `sanitize_record(record)` so all formats agree on what is shown.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import weakref
+import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
+from dast.fingerprint import site_of
 from dast.models import (
     AssertionResult,
     AuthInfo,
     BaselineComparison,
+    Exchange,
     Finding,
     Instance,
     PhaseResult,
@@ -24,10 +28,14 @@ from dast.models import (
     Triage,
     TriageEntry,
 )
-from dast.redact import redact
+from dast.redact import mask_header_value, redact
 
 FIELD_LIMIT = 20_000  # characters kept per text field (evidence, attack, descriptions...)
 URL_LIMIT = 4_000  # URLs double as identifiers and link targets; keep them shorter
+# Requests and responses are stored cut already (8 KiB request body, 16 KiB response excerpt,
+# 16 KiB of headers); these only bound what a hand-edited results.json may hold.
+EXCHANGE_LIMIT = 16 * 1024
+REPLAY_LIMIT = 40 * 1024
 REPLACEMENT = "\ufffd"
 _REDACT_MARGIN = 4_096  # longer than any header line or token we expect to mask
 # Text already cut carries a marker past `limit`; the slack keeps re-sanitising (re-rendering
@@ -105,6 +113,8 @@ def _instance(instance: Instance, c: _Clean) -> Instance:
         message_id=c(instance.message_id, 100),
         fingerprint=c(instance.fingerprint, 100),
         other_info=c(instance.other_info, FIELD_LIMIT),
+        exchange=c(instance.exchange, 100),
+        replay=_replay(c(instance.replay, REPLAY_LIMIT)),
         suppressed=None
         if note is None
         else dataclasses.replace(
@@ -114,6 +124,42 @@ def _instance(instance: Instance, c: _Clean) -> Instance:
             owner=c(note.owner, 500),
             ticket=c(note.ticket, 500),
             expires=c(note.expires, 100),
+        ),
+    )
+
+
+# A header argument of a curl command: `-H 'Name: value'` (single or double quotes).
+_CURL_HEADER = re.compile(r"""(-H\s+)(['"])([A-Za-z0-9_-]+)(:\s*)((?:(?!\2)[^\r\n])*)(\2)""")
+
+
+def _replay(command: str) -> str:
+    """A replay's sensitive headers masked as in a request: redaction by position misses them
+    mid-line, where a command puts them (the ones dast builds are masked already)."""
+    if "-H" not in command:
+        return command
+    return _CURL_HEADER.sub(
+        lambda m: (
+            m.group(1)
+            + m.group(2)
+            + m.group(3)
+            + m.group(4)
+            + mask_header_value(m.group(3), m.group(5))
+            + m.group(6)
+        ),
+        command,
+    )
+
+
+def _exchange(exchange: Exchange, c: _Clean) -> Exchange:
+    request, response = exchange.request, exchange.response
+    return dataclasses.replace(
+        exchange,
+        message_id=c(exchange.message_id, 100),
+        request=dataclasses.replace(
+            request, header=c(request.header, EXCHANGE_LIMIT), body=c(request.body, EXCHANGE_LIMIT)
+        ),
+        response=dataclasses.replace(
+            response, header=c(response.header, EXCHANGE_LIMIT), body=c(response.body, EXCHANGE_LIMIT)
         ),
     )
 
@@ -263,12 +309,33 @@ def sanitize_record(record: RunRecord) -> RunRecord:
         ),
         auth=_auth(record.auth, c),
         assertions=tuple(_assertion(a, c) for a in record.assertions),
+        exchanges=tuple(_exchange(e, c) for e in record.exchanges),
+        # `sarif` stays as it is: its paths and patterns are checked whenever a record is made.
     )
     _CLEAN[id(result)] = result
     return result
 
 
 # Presentation helpers every reporter shares, kept here so the formats agree.
+
+
+def url_site(url: str) -> str:
+    """`site_of(url)`, parsed once per scheme://authority: reports ask it of every instance."""
+    if "://" not in url:
+        return site_of(url)
+    return _site_of_prefix("/".join(url.split("/", 3)[:3]))
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_of_prefix(prefix: str) -> str:
+    return site_of(prefix)
+
+
+def xml_bytes(root: ET.Element) -> bytes:
+    """The document as UTF-8 with its declaration; serialised to text first, which is several
+    times faster than ElementTree's own encoding writer on a large report."""
+    text = ET.tostring(root, encoding="unicode")
+    return f"<?xml version='1.0' encoding='utf-8'?>\n{text}\n".encode()
 
 
 def by_severity(findings: tuple[Finding, ...]) -> list[Finding]:
@@ -278,3 +345,11 @@ def by_severity(findings: tuple[Finding, ...]) -> list[Finding]:
 
 def cwe_url(cwe_id: int) -> str:
     return f"https://cwe.mitre.org/data/definitions/{cwe_id}.html"
+
+
+# WASC publishes no page per id; its Threat Classification lists them all.
+WASC_URL = "http://projects.webappsec.org/w/page/13246978/Threat%20Classification"
+
+
+def wasc_url(wasc_id: int) -> str:
+    return WASC_URL

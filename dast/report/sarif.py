@@ -16,6 +16,7 @@ from dast.report.auth_view import sarif_assertions, sarif_properties
 from dast.report.interface import OutputFormat, Reporter
 from dast.report.markdown import escape as _md_escape
 from dast.report.sanitize import by_severity, cwe_url, safe_link, sanitize_record
+from dast.report.sarif_locations import Locator
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "dastFingerprint/v1"
@@ -34,6 +35,7 @@ class SarifReporter(Reporter):
     def render(self, record: RunRecord) -> bytes:
         record = sanitize_record(record)
         findings = by_severity(record.findings)
+        locator = Locator(record.sarif)
         rules: list[dict[str, Any]] = []
         rule_index: dict[str, int] = {}
         results: list[dict[str, Any]] = []
@@ -44,9 +46,13 @@ class SarifReporter(Reporter):
                 rule_index[finding.rule_id] = len(rules)
                 rules.append(_rule(finding))
             index = rule_index[finding.rule_id]
-            results.extend(_result(finding, instance, index) for instance in finding.instances)
+            results.extend(_result(finding, instance, index, locator) for instance in finding.instances)
         assertion_rules, assertion_results = sarif_assertions(record, len(rules))
-        rules += assertion_rules
+        # One result per assertion, in order: each placed in the repository like a finding.
+        for entry, assertion in zip(assertion_results, record.assertions, strict=True):
+            entry["locations"] = [locator.location(assertion.url)]
+            entry["properties"]["url"] = assertion.url
+        rules += [_complete_rule(rule) for rule in assertion_rules]
         results += assertion_results
 
         complete = record.completeness.complete
@@ -158,23 +164,27 @@ def _help_markdown(finding: Finding) -> str:
     return "\n\n".join(parts) or _md_escape(finding.name)
 
 
-def _result(finding: Finding, instance: Instance, rule_index: int) -> dict[str, Any]:
+def _complete_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """Code scanning requires a short and full description and a help text on every rule."""
+    name = str(rule.get("name") or rule.get("id") or "")
+    rule.setdefault("shortDescription", {"text": name})
+    rule.setdefault("fullDescription", rule["shortDescription"])
+    rule.setdefault("help", {"text": rule["fullDescription"]["text"]})
+    return rule
+
+
+def _result(finding: Finding, instance: Instance, rule_index: int, locator: Locator) -> dict[str, Any]:
     where = f"{instance.method} {instance.url}".strip()
     text = f"{finding.name} at {where}" + (f" (parameter {instance.parameter})" if instance.parameter else "")
-    uri = quote(instance.url, safe=_URI_SAFE)
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": _LEVELS[finding.risk],
         "message": {"text": text},
-        "locations": [
-            {
-                "physicalLocation": {"artifactLocation": {"uri": uri}},
-                "logicalLocations": [{"name": instance.parameter or instance.url, "kind": "resource"}],
-            }
-        ],
+        "locations": [locator.location(instance.url)],
         "partialFingerprints": {FINGERPRINT_KEY: instance.fingerprint},
         "properties": {
+            "url": instance.url,
             "risk": finding.risk.label,
             "confidence": finding.confidence.label,
             "method": instance.method,
@@ -183,6 +193,7 @@ def _result(finding: Finding, instance: Instance, rule_index: int) -> dict[str, 
             "evidence": instance.evidence,
             "otherInfo": instance.other_info,
             "messageId": instance.message_id,
+            "replay": instance.replay,
         },
     }
     if instance.method:

@@ -6,8 +6,10 @@ leaves the output folder exactly as it was: no empty, half or clobbered report.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,14 +42,15 @@ def write_reports(
     if options.template_dir is not None and not options.template_dir.is_dir():
         # A typo would otherwise fall back to our templates silently.
         raise ReportError(f"template directory {options.template_dir} does not exist or is not a directory")
-    record = sanitize_record(record)  # once here; each reporter's own call is then free
-    rendered: dict[str, bytes] = {}
-    for fmt in dict.fromkeys(formats):
-        try:
-            data = reporter_for(fmt, options, reporters).render(record)
-        except Exception as exc:  # any reporter bug or template error must surface as one line
-            raise ReportError(f"could not render the {fmt.value} report: {_describe(exc)}") from exc
-        rendered[fmt.filename] = data
+    with _no_cycle_collection():
+        record = sanitize_record(record)  # once here; each reporter's own call is then free
+        rendered: dict[str, bytes] = {}
+        for fmt in dict.fromkeys(formats):
+            try:
+                data = reporter_for(fmt, options, reporters).render(record)
+            except Exception as exc:  # any reporter bug or template error must surface as one line
+                raise ReportError(f"could not render the {fmt.value} report: {_describe(exc)}") from exc
+            rendered[fmt.filename] = data
     rendered.update(extra_files or {})
     try:
         return write_set(out_dir, rendered)
@@ -56,6 +59,19 @@ def write_reports(
             f"could not write the reports to {out_dir}: {exc.strerror or _describe(exc)}; "
             "the previous reports there are unchanged"
         ) from exc
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Rendering makes millions of short-lived objects and no cycles worth collecting; Python's
+    cycle collector would walk the whole record again and again (a sixth of the time, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_step_summary(markdown: bytes, environ: Mapping[str, str]) -> Path | None:

@@ -140,10 +140,14 @@ def test_cronjob_container_runs_as_kubernetes_would_run_it(
     container = cronjob_container()
     config = kubernetes_documents()["configmap.yaml"]["data"]
     environment = {**config, "DAST_TARGET": DEMO_URL, "DAST_HEALTH_PATH": "/healthz"}
-    environment["DAST_RUN_ID"] = new_run_id("h6-cron")  # the pod's name
+    # The pod's name, as the CronJob's controller makes it: <cronjob>-<scheduled minute>-<5 random>.
+    cronjob_name = kubernetes_documents()["cronjob.yaml"]["metadata"]["name"]
+    environment["DAST_RUN_ID"] = f"{cronjob_name}-29399040-{new_run_id('x')[-5:]}"
     security = container["securityContext"]
     limits = container["resources"]["limits"]
-    tmp_size = kubernetes_documents()["cronjob.yaml"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    pod = kubernetes_documents()["cronjob.yaml"]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
+    assert any(v["name"] == "tmp" and "emptyDir" in v for v in pod["volumes"])  # played by the tmpfs below
     with demo_on_user_network(docker_client, demo_image) as network:
         run = run_worker(
             docker_client,
@@ -154,12 +158,11 @@ def test_cronjob_container_runs_as_kubernetes_would_run_it(
             environment=environment,
             user="10002:10002",
             read_only=security["readOnlyRootFilesystem"],
-            tmpfs={"/tmp": ""},  # noqa: S108 - the pod's emptyDir at /tmp
+            tmpfs={"/tmp": ""},  # the pod's emptyDir at /tmp
             cap_drop=security["capabilities"]["drop"],
             security_opt=["no-new-privileges"],
             mem_limit=limits["memory"].replace("Mi", "m"),
         )
-    assert tmp_size["volumes"][1]["emptyDir"]  # the /tmp volume the run above stands in for
     assert run.exit_code == 1, run.explain()
     (night,) = reports.iterdir()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d{6}Z", night.name), night.name

@@ -136,7 +136,7 @@ def test_full_scan_junit_has_failures_for_them(full_scan: Scan) -> None:
 
 
 def test_every_format_of_the_real_scan_validates(full_scan: Scan) -> None:
-    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "JUnit.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-jenkins-xunit-10.xsd")))
     junit = etree.parse(str(full_scan.out / "junit.xml"))
     assert schema.validate(junit), schema.error_log
     sarif = json.loads((full_scan.out / "results.sarif").read_text())

@@ -22,6 +22,15 @@ def test_worker_image_is_non_root_and_carries_the_engine(docker_client: Any) -> 
     assert "local:  ready" in status.stdout, status.stdout  # ZAP is in the image: no socket needed
     identity = run_worker(docker_client, ["-c", "id -u"], entrypoint=["sh"])
     assert identity.stdout.strip() == str(WORKER_UID)
+    shipped = run_worker(
+        docker_client,
+        [
+            "-c",
+            "import dast, pathlib, importlib.metadata as m; print(pathlib.Path(dast.__file__).with_name('py.typed').is_file(), m.metadata('dast')['License-Expression'], any('LICENSE' in str(f) for f in m.files('dast')))",
+        ],
+        entrypoint=["python3"],
+    )
+    assert shipped.stdout.split() == ["True", "Apache-2.0", "True"], shipped.explain()
 
 
 def test_worker_without_socket_scans_a_demo_container_by_name_on_a_user_network(

@@ -11,7 +11,10 @@ from dast.fingerprint import fingerprint
 from dast.models import (
     Confidence,
     EngineInfo,
+    Exchange,
     Finding,
+    HttpRequest,
+    HttpResponse,
     Instance,
     PhaseOutcome,
     PhaseResult,
@@ -64,6 +67,8 @@ def _instance(rule_id: str, url: str, method: str = "GET", parameter: str = "", 
         other_info=text.get("other_info", ""),
         message_id=text.get("message_id", "1"),
         fingerprint=fingerprint(rule_id, method, url, parameter),
+        exchange=text.get("exchange", ""),
+        replay=text.get("replay", ""),
     )
 
 
@@ -106,6 +111,21 @@ RULES = (
 )
 
 
+XSS_REPLAY = 'curl -i "${TARGET:-http://app.test:8080}/search?q=%3CscrIpt%3Ealert(1);%3C/scRipt%3E"'
+XSS_EXCHANGE = Exchange(
+    message_id="11",
+    request=HttpRequest(
+        header=f"GET {APP}/search?q=%3CscrIpt%3Ealert(1);%3C/scRipt%3E HTTP/1.1\r\nHost: app.test:8080\r\n\r\n"
+    ),
+    response=HttpResponse(
+        header="HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+        status_code=200,
+        body="<p>Results for <scrIpt>alert(1);</scRipt></p>",
+        body_length=45,
+    ),
+)
+
+
 def sample_record(**overrides: object) -> RunRecord:
     """A realistic record: two sites, one finding per risk, two rules that found nothing."""
     xss = Finding(
@@ -120,7 +140,8 @@ def sample_record(**overrides: object) -> RunRecord:
         references=("https://owasp.org/www-community/attacks/xss/", "https://cwe.mitre.org/data/definitions/79.html"),
         instances=(
             _instance("40012", f"{APP}/search?q=x", parameter="q", attack="<scrIpt>alert(1);</scRipt>",
-                      evidence="<scrIpt>alert(1);</scRipt>"),
+                      evidence="<scrIpt>alert(1);</scRipt>", message_id="11", exchange="11",
+                      replay=XSS_REPLAY),
             _instance("40012", f"{APP}/comment", method="POST", parameter="body", attack="\"><svg onload=1>",
                       evidence="\"><svg onload=1>"),
             _instance("40012", f"{API}/v1/echo?msg=x", parameter="msg", attack="<b>1</b>",
@@ -166,7 +187,7 @@ def sample_record(**overrides: object) -> RunRecord:
         references=(),
         instances=(_instance("10036", f"{APP}/", evidence="nginx/1.25.3"),),
     )
-    return _record((xss, csp, xcto, server), RULES, **overrides)
+    return _record((xss, csp, xcto, server), RULES, **{"exchanges": (XSS_EXCHANGE,), **overrides})
 
 
 def hostile_record(**overrides: object) -> RunRecord:
@@ -189,9 +210,10 @@ def hostile_record(**overrides: object) -> RunRecord:
         references=(*JAVASCRIPT_REFS, "https://owasp.org/www-community/attacks/xss/"),
         instances=(
             _instance("40012", f'{APP}/search?q="><script>alert(1)</script>', parameter=f"q{IMG}",
-                      attack=SCRIPT + CONTROL, evidence=secret_evidence, other_info="".join(BREAKOUTS)),
+                      attack=SCRIPT + CONTROL, evidence=secret_evidence, other_info="".join(BREAKOUTS),
+                      message_id="66", exchange="66", replay=HOSTILE_REPLAY),
             _instance("40012", f"{API}/echo", method="POST", parameter="msg", attack=BREAKOUTS[4],
-                      evidence=f"Cookie: session={SECRET_COOKIE}"),
+                      evidence=f"Cookie: session={SECRET_COOKIE}", replay=SCRIPT + CONTROL),
         ),
     )  # fmt: skip
     huge = Finding(
@@ -231,6 +253,37 @@ def hostile_record(**overrides: object) -> RunRecord:
             ),
         ),
         "budgets_hit": (f"active{IMG}",),
+        "exchanges": (hostile_exchange(secret_evidence),),
     }
     defaults.update(overrides)
     return _record((first, huge, odd), RULES, **defaults)
+
+
+# A replay whose every part a hostile target chose: quotes, substitutions, markup, secrets.
+HOSTILE_REPLAY = (
+    f"curl -i \"${{TARGET:-{APP}}}\"'/search?q=$(touch /tmp/pwned)`id`' -H 'Cookie: session={SECRET_COOKIE}' "
+    f"-H 'Authorization: Bearer {SECRET_BEARER}' --data-raw '{SCRIPT}{CONTROL}'"
+)
+
+
+def hostile_exchange(evidence: str) -> Exchange:
+    """Headers and bodies with markup that breaks out of every context, secrets and a 5 MB body."""
+    return Exchange(
+        message_id="66",
+        request=HttpRequest(
+            header=(
+                f'GET {APP}/search?q="><script>alert(1)</script> HTTP/1.1\r\n'
+                f"Cookie: session={SECRET_COOKIE}\r\nAuthorization: Bearer {SECRET_BEARER}\r\n"
+                f"X-Evil: {BREAKOUTS[1]}{CONTROL}\r\n"
+            ),
+            body=f"token={SECRET_QUERY_TOKEN}&q=" + "".join(BREAKOUTS) + CONTROL,
+            body_length=HUGE_LEN,
+        ),
+        response=HttpResponse(
+            header=evidence + f"\r\nX-Note: {BREAKOUTS[2]}",
+            status_code=200,
+            body="".join(BREAKOUTS) + evidence + "A" * HUGE_LEN + CONTROL,
+            body_offset=7,
+            body_length=HUGE_LEN + 500,
+        ),
+    )

@@ -158,6 +158,8 @@ def test_cronjob_runs_non_root_with_sized_resources_reports_on_a_pvc_and_secrets
     pod = job["template"]["spec"]
     container = cronjob_container()
     assert job["backoffLimit"] == 0 and job["activeDeadlineSeconds"] > 0
+    # The pod's name is the run id (at most 32 characters): <cronjob>-<8-digit minute>-<5 random>.
+    assert len(documents["cronjob.yaml"]["metadata"]["name"]) + 15 <= 32
     assert pod["securityContext"]["runAsNonRoot"] is True and pod["securityContext"]["runAsUser"] == 10002
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     memory = container["resources"]["limits"]["memory"]

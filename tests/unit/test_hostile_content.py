@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import lxml.html
 import pytest
-from hostile import EVIL_HOST, HUGE_LEN, SECRET_BEARER, SECRETS, hostile_record
+from hostile import BREAKOUTS, EVIL_HOST, HUGE_LEN, IMG, SECRET_BEARER, SECRETS, hostile_record
 from lxml import etree
 
 from dast.models import RunRecord
@@ -60,7 +60,7 @@ def test_output_is_strict_utf8_without_illegal_characters(
 
 def test_junit_stays_well_formed_and_valid(rendered: dict[OutputFormat, bytes]) -> None:
     doc = etree.fromstring(rendered[OutputFormat.JUNIT])  # raises on malformed XML
-    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "JUnit.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-jenkins-xunit-10.xsd")))
     assert schema.validate(doc), schema.error_log
     body = "".join(doc.itertext())
     assert "]]><script>alert(1)</script><![CDATA[" in body  # kept as text, not markup
@@ -121,6 +121,53 @@ def test_markdown_has_no_markup_or_links(rendered: dict[OutputFormat, bytes]) ->
     assert not UNESCAPED_JS_LINK.search(text)
     assert "\\|pipe\\|" in text
     assert "\\`tick\\`" in text
+
+
+# --- the evidence fields (issue 10): request, response, replay ------------------------------
+
+
+def _texts(data: bytes, fmt: OutputFormat) -> str:
+    """What a reader of the format sees as text (markup and escaping undone)."""
+    if fmt in (OutputFormat.JUNIT, OutputFormat.ZAP_XML):
+        return "".join(etree.fromstring(data).itertext())
+    if fmt is OutputFormat.HTML:
+        return str(lxml.html.document_fromstring(data).text_content())
+    if fmt in (OutputFormat.JSON, OutputFormat.SARIF):
+        return "\n".join(_strings(json.loads(data)))
+    return data.decode("utf-8")
+
+
+def _strings(node: object) -> list[str]:
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, dict):
+        return [s for value in node.values() for s in _strings(value)]
+    if isinstance(node, list):
+        return [s for value in node for s in _strings(value)]
+    return []
+
+
+@pytest.mark.parametrize("fmt", list(OutputFormat))
+def test_the_evidence_fields_are_shown_as_inert_text(
+    rendered: dict[OutputFormat, bytes], fmt: OutputFormat
+) -> None:
+    text = _texts(rendered[fmt], fmt)
+    if fmt is OutputFormat.MARKDOWN:
+        # The replay of a hostile request, escaped: no markup, its secret headers masked.
+        assert "touch /tmp/pwned" in text and "&lt;script&gt;" in text
+        assert "Authorization: Bearer \\*\\*\\*" in text
+        return
+    if fmt is not OutputFormat.ZAP_XML:  # ZAP's layout has no place for a replay
+        # The replay of a hostile request: shown, its substitutions inert, its secret headers masked.
+        assert "touch /tmp/pwned" in text, "the replay is in every format"
+    assert "Authorization: Bearer ***" in text
+    if fmt is not OutputFormat.SARIF:  # SARIF carries the replay, not the exchange
+        assert "X-Evil:" in text and IMG in text, "the request's hostile header is there, as text"
+        assert f"X-Note: {BREAKOUTS[2]}" in text, "the response's hostile header is there, as text"
+    if fmt is OutputFormat.HTML:
+        tree = lxml.html.document_fromstring(rendered[fmt])
+        marked = [m.text_content() for m in tree.xpath("//details[contains(@class, 'exchange')]//mark")]
+        assert marked and marked[0].startswith("HTTP/1.1 200 OK"), "the evidence is marked, as text"
 
 
 def test_write_reports_with_hostile_record(tmp_path: Path) -> None:
