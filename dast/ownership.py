@@ -13,12 +13,15 @@ import enum
 import functools
 import json
 import os
+import re
 import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+# A run id goes into container names, labels and temp dir names: short, lower case, no spaces.
+RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 RUN_LABEL = "dev.dast.run"
 HOST_LABEL = "dev.dast.host"
 PID_LABEL = "dev.dast.pid"

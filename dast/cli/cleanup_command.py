@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 import typer
 
 from dast.cleanup import clean_up
-from dast.cli.exit_status import ExitStatus, status_for
-from dast.errors import DastError, UsageError
+from dast.cli.exit_status import ExitStatus
+from dast.cli.verdict import error, say
+from dast.errors import UsageError
+from dast.ownership import RUN_ID
 from dast.profiles.model import parse_duration
-from dast.redact import redact
-
-RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 
 
 def cleanup_command(
@@ -35,19 +33,16 @@ def cleanup_command(
     Exit codes: 0 done, 2 bad option, 3 Docker Engine unreachable or a removal failed.
     """
     verb = "would remove" if dry_run else "removed"
-    try:
-        older_than_s = _positive_duration(older_than) if older_than is not None else None
-        if run is not None and not RUN_ID.fullmatch(run):
-            raise UsageError(f"--run must be 1-32 lowercase letters, digits or '-', got {run!r}")
-        result = clean_up(older_than_s, dry_run, run, lambda line: typer.echo(redact(f"{verb} {line}")))
-    except DastError as err:
-        typer.echo(f"dast: error: {redact(str(err))}", err=True)
-        raise typer.Exit(int(status_for(err))) from None
+    # DastErrors raised here become `dast: error:` lines and exit codes in DastGroup, like everywhere.
+    older_than_s = _positive_duration(older_than) if older_than is not None else None
+    if run is not None and not RUN_ID.fullmatch(run):
+        raise UsageError(f"--run must be 1-32 lowercase letters, digits or '-', got {run!r}")
+    result = clean_up(older_than_s, dry_run, run, lambda line: say(f"{verb} {line}"))
     kept = f"; kept {len(result.kept)} not provably abandoned" if result.kept else ""
     hint = " (see --older-than)" if result.kept and older_than is None else ""
-    typer.echo(f"{verb} {len(result.removed)} leftover(s){kept}{hint}")
+    say(f"{verb} {len(result.removed)} leftover(s){kept}{hint}")
     for line in result.failed:
-        typer.echo(f"dast: error: could not remove {redact(line)}", err=True)
+        error(f"could not remove {line}")
     raise typer.Exit(int(ExitStatus.INFRASTRUCTURE if result.failed else ExitStatus.OK))
 
 

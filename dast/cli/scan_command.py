@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import re
 import secrets
 import signal
 import sys
@@ -36,6 +35,7 @@ from dast.errors import Interrupted, ResultsFileError, UsageError
 from dast.gate import parse_fail_on
 from dast.identity import default_base_url, default_name
 from dast.models import RunRecord, SarifLocations
+from dast.ownership import RUN_ID
 from dast.profiles.loader import LoadedProfile, load_profile
 from dast.redact import REDACTOR
 from dast.report.interface import OutputFormat, RenderOptions
@@ -45,7 +45,6 @@ from dast.target.health import HealthyStatuses
 from dast.target.url import check_target_url
 from dast.triage.rules import from_profile
 
-RUN_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
 TARGET_LOG = "target.log"
 
 
