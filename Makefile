@@ -37,9 +37,15 @@ unit: venv
 integration: setup tools
 	$(BIN)/pytest tests/integration
 
+# bench_site compares with wapiti3 in its own venv (scripts/wapiti-venv.sh); BENCH_SITE_PAGES=100,1000,5000 for the big site.
+BENCH_SITE_PAGES ?= 100,1000
 bench: setup
+	@scripts/wapiti-venv.sh
+	$(BIN)/python bench/bench_cli_start.py
 	$(BIN)/python bench/bench_reports.py
 	$(BIN)/python bench/bench_overhead.py
+	$(BIN)/python bench/bench_site.py --pages $(BENCH_SITE_PAGES)
+	$(BIN)/python bench/bench_fleet.py
 
 setup: system venv engine docker images
 

@@ -656,6 +656,10 @@ class RunRecord:
     sarif: Annotated[SarifLocations, _text("Where SARIF results are placed in the repository.")] = field(
         default_factory=SarifLocations
     )
+    rule_requests: Annotated[
+        dict[str, int],
+        _text("Requests each of dast's rule-pack active rules sent, by rule id (shows that a rule ran)."),
+    ] = field(default_factory=dict)
 
     @property
     def instance_count(self) -> int:

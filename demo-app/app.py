@@ -2,10 +2,14 @@
 """DemoShop - a small, DELIBERATELY VULNERABLE web application.
 
 This is the demo scan target for `dast`. It contains intentional security
-flaws (reflected XSS, SQL injection, path traversal, open redirect, insecure
-cookies, missing security headers, version and error disclosure), some of them
-only reachable after logging in to the member area (a login form with a CSRF
-token and a server-side session).
+flaws (reflected and stored XSS, SQL injection (blind too), path traversal,
+open redirect, emulated OS command injection, template injection, CRLF
+injection, backup/hidden files, directory listing, insecure cookies, missing
+security headers, version and error disclosure), some of them only reachable
+after logging in to the member area (a login form with a CSRF token and a
+server-side session). With DEMO_FIXED=1 it is the "fixed twin": the same pages
+with every vulnerability repaired. The /trap/ pages look vulnerable in both
+modes but are not.
 
 NEVER expose it to a network you do not control. Run it on loopback or inside
 an isolated container only.
@@ -28,12 +32,24 @@ import signal
 import sqlite3
 import sys
 import threading
+import time
 import traceback
+from collections import deque
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote
 
-SERVER_BANNER = "DemoShop/1.4.2"
+import emulators
+
+# The fixed twin: same pages, every vulnerability repaired (the traps stay, they are safe).
+FIXED = os.environ.get("DEMO_FIXED", "") == "1"
+SERVER_BANNER = "DemoShop" if FIXED else "DemoShop/1.4.2"
+POWERED_BY = "DemoShop/1.4 (Python/3.11)"
+SECURITY_HEADERS = [
+    ("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+]
 BASE_DIR = os.path.dirname(os.path.abspath(__file__))
 FILES_DIR = os.path.join(BASE_DIR, "files")
 STATIC_DIR = os.path.join(BASE_DIR, "static")
@@ -153,6 +169,66 @@ def run_query(sql):
             return cur.fetchall()
         finally:
             cur.close()
+
+
+# Stock levels (blind SQL injection): a small database of its own per request, so a slow injected
+# query holds up only its own request, never the shared connection.
+STOCK = [(1, 12), (2, 0), (3, 140), (4, 7)]
+MAX_SQL_SECONDS = 6.0  # a query running longer (e.g. an injected counting loop) is interrupted
+
+
+def _capped_sleep(seconds):
+    """SQLite has no sleep: MySQL's SLEEP and PostgreSQL's PG_SLEEP emulated, at most 5 s."""
+    try:
+        seconds = float(seconds)
+    except (TypeError, ValueError):
+        return None
+    if 0 < seconds < float("inf"):
+        time.sleep(min(seconds, 5.0))
+    return 0
+
+
+def stock_query(sql, params=()):
+    conn = sqlite3.connect(":memory:")
+    try:
+        deadline = time.monotonic() + MAX_SQL_SECONDS
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10000)
+        conn.create_function("sleep", 1, _capped_sleep)
+        conn.create_function("pg_sleep", 1, lambda s: "" if _capped_sleep(s) == 0 else None)
+        conn.execute("CREATE TABLE stock (product_id INTEGER PRIMARY KEY, quantity INTEGER)")
+        conn.executemany("INSERT INTO stock VALUES (?, ?)", STOCK)
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+# Guestbook entries (stored XSS): the last 50, in memory only.
+GUESTBOOK_SIZE = 50
+_guestbook = deque([("Alice", "Lovely shop, fast delivery!")], maxlen=GUESTBOOK_SIZE)
+_guestbook_lock = threading.Lock()
+
+# Files nobody linked (backup and hidden files): fake content, nothing real is disclosed.
+with open(os.path.join(STATIC_DIR, "style.css"), "rb") as _fh:
+    _STYLE_CSS = _fh.read()
+HIDDEN_FILES = {
+    "/static/style.css.bak": (_STYLE_CSS, "application/octet-stream"),
+    "/config.php.bak": (
+        b"<?php\n// DemoShop configuration (old backup). FAKE values, nothing here is real.\n"
+        b"$db_host = 'localhost';\n$db_user = 'shop';\n$db_password = 'fake-Passw0rd-for-demo';\n",
+        "application/octet-stream",
+    ),
+    "/.env": (
+        b"# FAKE demo settings\nAPP_ENV=production\nDB_HOST=localhost\nDB_USER=shop\n"
+        b"DB_PASSWORD=fake-Passw0rd-for-demo\nSECRET_KEY=fake-0123456789abcdef\n",
+        "text/plain; charset=utf-8",
+    ),
+    "/.git/config": (
+        b"[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
+        b"[remote \"origin\"]\n\turl = https://git.demoshop.invalid/shop.git\n"
+        b"\tfetch = +refs/heads/*:refs/remotes/origin/*\n",
+        "text/plain; charset=utf-8",
+    ),
+}
 
 
 # --------------------------------------------------------------------------
@@ -396,6 +472,16 @@ class DemoHandler(BaseHTTPRequestHandler):
     def version_string(self):
         return SERVER_BANNER
 
+    def end_headers(self):
+        # Every response, http.server's own error pages included.
+        if FIXED:
+            for key, value in SECURITY_HEADERS:
+                self.send_header(key, value)
+        else:
+            # VULNERABLE: the platform and its version are disclosed.
+            self.send_header("X-Powered-By", POWERED_BY)
+        super().end_headers()
+
     def log_message(self, fmt, *args):
         sys.stderr.write("%s - [%s] %s\n" % (self.client_address[0], self.log_date_time_string(), fmt % args))
 
@@ -465,8 +551,15 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.send(status, json.dumps(obj, indent=2) + "\n", "application/json", headers)
 
     def session_cookie(self, token):
+        if FIXED:
+            # No Secure: the demo serves plain HTTP, where a Secure cookie would never come back.
+            return ("Set-Cookie", "session=%s; Path=/; HttpOnly; SameSite=Lax" % token)
         # Insecure on purpose: no HttpOnly, no Secure, no SameSite.
         return ("Set-Cookie", "session=%s; Path=/" % token)
+
+    def text(self, value):
+        """value for HTML: raw (VULNERABLE) in the demo, escaped in the fixed twin."""
+        return html.escape(value) if FIXED else value
 
     # -- dispatch ---------------------------------------------------------
 
@@ -496,12 +589,29 @@ class DemoHandler(BaseHTTPRequestHandler):
         "/openapi.json": "page_openapi",
         "/swagger.json": "page_swagger",
         "/api/v1/orders": "api_orders",
+        "/tools/ping": "page_tools_ping",
+        "/tools/lookup": "page_tools_lookup",
+        "/guestbook": "page_guestbook",
+        "/products/stock": "page_products_stock",
+        "/files/": "page_files_index",
+        "/lang": "page_lang",
+        "/greeting": "page_greeting",
+        "/upload": "page_upload",
+        "/trap/echo": "trap_echo",
+        "/trap/docs": "trap_docs",
+        "/trap/goto": "trap_goto",
+        "/trap/report": "trap_report",
+        "/trap/calc": "trap_calc",
+        "/trap/ping": "trap_ping",
     }
 
     POST_ROUTES = {
         "/login": "post_login",
         "/api/v1/feedback": "api_feedback",
         "/api/v1/login": "api_login",
+        "/tools/lookup": "post_tools_lookup",
+        "/guestbook": "post_guestbook",
+        "/upload": "post_upload",
     }
 
     def _dispatch(self, handler):
@@ -513,6 +623,8 @@ class DemoHandler(BaseHTTPRequestHandler):
             # VULNERABLE: unexpected errors are shown with a full traceback.
             self.log_error("unhandled error:\n%s", traceback.format_exc())
             body = "    <h1>500 Internal Server Error</h1>\n    <pre>%s</pre>" % esc(traceback.format_exc())
+            if FIXED:
+                body = "    <h1>Something went wrong</h1>\n    <p>Please try again later.</p>"
             try:
                 self.send(500, layout("Error", body))
             except OSError:
@@ -530,9 +642,17 @@ class DemoHandler(BaseHTTPRequestHandler):
 
     def _route_get(self):
         self._parse()
+        if not FIXED and self.route in HIDDEN_FILES:
+            # VULNERABLE: backup and hidden files left in the web root.
+            data, ctype = HIDDEN_FILES[self.route]
+            return self.send(200, data, ctype)
         if self.route.startswith("/static/"):
             return self.page_static()
         handler = self.GET_ROUTES.get(self.route)
+        if handler is None and self.route.startswith("/files/"):
+            return self.page_files_file()
+        if handler is None and self.route.startswith("/trap/"):
+            return self.trap_catch_all()
         if handler is None:
             return self.page_not_found()
         return getattr(self, handler)()
@@ -542,7 +662,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.body = self.read_body()  # always consume the body (keep-alive)
         handler = self.POST_ROUTES.get(self.route)
         if handler is None:
-            if self.route in self.GET_ROUTES or self.route.startswith("/static/"):
+            if self.route in self.GET_ROUTES or self.route.startswith(("/static/", "/files/", "/trap/")):
                 return self.send(405, layout("Method not allowed", "    <h1>405 Method Not Allowed</h1>"),
                                  headers=[("Allow", "GET, HEAD")])
             return self.page_not_found()
@@ -565,6 +685,24 @@ class DemoHandler(BaseHTTPRequestHandler):
       <li><a href="/private/report?id=1">Private sales report</a></li>
       <li><a href="/account?token=""" + ACCOUNT_TOKEN + """">Your account</a></li>
       <li><a href="/member/">Member area</a> (log in first)</li>
+      <li><a href="/tools/ping?host=127.0.0.1">Network check (ping)</a></li>
+      <li><a href="/tools/lookup">Domain lookup</a></li>
+      <li><a href="/guestbook">Guestbook</a></li>
+      <li><a href="/products/stock?id=1">Stock of product #1</a></li>
+      <li><a href="/files/">Documents</a></li>
+      <li><a href="/lang?set=en">English</a></li>
+      <li><a href="/greeting?name=guest">Greeting</a></li>
+      <li><a href="/upload">Upload a document</a></li>
+    </ul>
+    <h2>Help</h2>
+    <ul>
+      <li><a href="/trap/echo?q=hello">Echo</a></li>
+      <li><a href="/trap/docs">Troubleshooting guide</a></li>
+      <li><a href="/trap/goto?next=/about">Go to About</a></li>
+      <li><a href="/trap/report?period=month">Monthly report</a>, <a href="/trap/report?period=year">yearly report</a></li>
+      <li><a href="/trap/">Help centre</a>, <a href="/trap/index.html">help index</a></li>
+      <li><a href="/trap/calc?expr=7*7">Calculator</a></li>
+      <li><a href="/trap/ping?host=localhost">Reachability</a></li>
     </ul>
     <h2>Search</h2>
     <form action="/search" method="get">
@@ -582,7 +720,7 @@ class DemoHandler(BaseHTTPRequestHandler):
       <button type="submit">Search</button>
     </form>
     <p>You searched for: <b>%s</b></p>
-    <p>No matching products. Try <a href="/products?id=1">product #1</a>.</p>""" % q
+    <p>No matching products. Try <a href="/products?id=1">product #1</a>.</p>""" % self.text(q)
         self.send(200, layout("Search", body))
 
     def page_products(self):
@@ -590,7 +728,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         # VULNERABLE: SQL injection via string concatenation.
         sql = "SELECT id,name,price FROM products WHERE id = " + product_id
         try:
-            rows = run_query(sql)
+            if FIXED:
+                rows = run_query_safe("SELECT id,name,price FROM products WHERE id = ?", (product_id,))
+            else:
+                rows = run_query(sql)
         except sqlite3.Error as exc:
             # VULNERABLE: database error + traceback disclosed to the client.
             body = """    <h1>500 Internal Server Error</h1>
@@ -617,6 +758,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         name = self.param("name", "terms.txt")
         # VULNERABLE: path traversal, no normalisation or containment check.
         path = os.path.join(FILES_DIR, name)
+        if FIXED:
+            path = contained_file(name)
+            if path is None:
+                return self.send(404, "File not found\n", "text/plain; charset=utf-8")
         try:
             with open(path, "rb") as fh:
                 data = fh.read(2 * 1024 * 1024)
@@ -632,6 +777,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         # VULNERABLE: open redirect, the target is not validated.
         # (CR/LF are dropped only so the response cannot be split.)
         url = url.replace("\r", "").replace("\n", "")
+        if FIXED:
+            if not is_local_path(url):
+                return self.send(400, layout("Redirect", "    <h1>400 Bad Request</h1>\n    <p>Only local pages.</p>"))
+            url = quote(url, safe=URL_SAFE)
         body = '<html><body>Redirecting to <a href="%s">%s</a></body></html>' % (
             html.escape(url), html.escape(url))
         self.send(302, body, headers=[("Location", url)])
@@ -717,7 +866,13 @@ class DemoHandler(BaseHTTPRequestHandler):
         sql = ("SELECT o.id, p.name, o.quantity, o.total FROM orders o JOIN products p ON p.id = o.product_id "
                "WHERE o.customer = '" + user.replace("'", "''") + "' AND p.name LIKE '%" + q + "%'")
         try:
-            rows = run_query(sql)
+            if FIXED:
+                rows = run_query_safe(
+                    "SELECT o.id, p.name, o.quantity, o.total FROM orders o JOIN products p ON p.id = o.product_id "
+                    "WHERE o.customer = ? AND p.name LIKE ? ESCAPE '\\'",
+                    (user, "%" + re.sub(r"([%_\\])", r"\\\1", q) + "%"))
+            else:
+                rows = run_query(sql)
         except sqlite3.Error as exc:
             body = """    <h1>500 Internal Server Error</h1>
     <p class="error">[SQLITE_ERROR] SQL error or missing database (%s)</p>""" % esc(exc)
@@ -741,7 +896,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         name = self.param("name", user)
         # VULNERABLE: reflected XSS, the display name is echoed without escaping.
         body = """    <h1>Your profile</h1>
-    <p>Display name: <b>%s</b></p>""" % name
+    <p>Display name: <b>%s</b></p>""" % self.text(name)
         self.send(200, layout("Profile", body))
 
     def page_member_download(self):
@@ -750,8 +905,11 @@ class DemoHandler(BaseHTTPRequestHandler):
             return
         doc = self.param("doc", "shipping.txt")
         # VULNERABLE: path traversal, the document name is joined to the folder unchecked.
+        path = contained_file(doc) if FIXED else os.path.join(FILES_DIR, doc)
         try:
-            with open(os.path.join(FILES_DIR, doc), "rb") as fh:
+            if path is None:
+                raise FileNotFoundError(doc)
+            with open(path, "rb") as fh:
                 data = fh.read(2 * 1024 * 1024)
         except (OSError, ValueError):
             return self.send(404, "No such document\n", "text/plain; charset=utf-8")
@@ -765,7 +923,8 @@ class DemoHandler(BaseHTTPRequestHandler):
     <p>Name: %s</p>
     <p>Orders: 2</p>""" % esc(user)
         # DELIBERATE ASSERTION FAILURE: the account page may be cached (no `no-store`).
-        self.send(200, layout("Account", body), headers=[("Cache-Control", "private, max-age=600")])
+        cache = "no-store" if FIXED else "private, max-age=600"
+        self.send(200, layout("Account", body), headers=[("Cache-Control", cache)])
 
     def page_admin(self):
         user = self.session["user"] if self.session else None
@@ -788,7 +947,7 @@ class DemoHandler(BaseHTTPRequestHandler):
         # VULNERABLE: reflected XSS (lives under /private/ to test scope exclusion).
         body = """    <h1>Private sales report</h1>
     <p>Showing report #%s</p>
-    <p>Total sales: 435.80 EUR</p>""" % report_id
+    <p>Total sales: 435.80 EUR</p>""" % self.text(report_id)
         self.send(200, layout("Report", body))
 
     def page_account(self):
@@ -796,7 +955,10 @@ class DemoHandler(BaseHTTPRequestHandler):
         # VULNERABLE: SQL injection in a secret parameter, so attacks carry the planted token.
         sql = "SELECT id, owner FROM accounts WHERE token = '" + token + "'"
         try:
-            rows = run_query(sql)
+            if FIXED:
+                rows = run_query_safe("SELECT id, owner FROM accounts WHERE token = ?", (token,))
+            else:
+                rows = run_query(sql)
         except sqlite3.Error as exc:
             # VULNERABLE: the error page echoes the query, token included.
             body = """    <h1>500 Internal Server Error</h1>
@@ -825,6 +987,13 @@ class DemoHandler(BaseHTTPRequestHandler):
         self.send(200, layout("API key", "    <h1>API key</h1>\n    <p>This key is active.</p>"))
 
     def page_account_export(self):
+        if FIXED:
+            if self.param("token", "") != ACCOUNT_TOKEN:
+                return self.send(403, layout("Export", "    <h1>Export</h1>\n    <p>Unknown token.</p>"))
+            rows = run_query_safe("SELECT id, product_id, quantity, total FROM orders WHERE customer = ?", ("alice",))
+            csv = "id,product_id,quantity,total\n" + "".join("%s,%s,%s,%s\n" % r for r in rows)
+            return self.send(200, csv, "text/csv; charset=utf-8",
+                             headers=[("Content-Disposition", 'attachment; filename="orders.csv"')])
         # VULNERABLE: the failure (and its traceback) shows the account's credentials.
         raise RuntimeError("export failed for token=%s sessionid=%s api_key=%s"
                            % (self.param("token", ""), ACCOUNT_SESSION, ACCOUNT_API_KEY))
@@ -866,6 +1035,191 @@ class DemoHandler(BaseHTTPRequestHandler):
         body = "    <h1>404 Not Found</h1>\n    <p>The page you requested does not exist. <a href=\"/\">Back home</a>.</p>"
         self.send(404, layout("Not found", body))
 
+    # -- issue 11 pages: more vulnerability classes (repaired in the fixed twin) -----------------
+
+    def page_tools_ping(self):
+        host = self.param("host", "127.0.0.1")
+        if FIXED and not emulators.is_host(host):
+            body = "    <h1>Network check</h1>\n    <p>Please enter an IP address or host name.</p>"
+            return self.send(200, layout("Ping", body))
+        # VULNERABLE (emulated): the host goes into a command line that a pretend shell interprets,
+        # separators and $(...) included. No real process is ever started.
+        result = emulators.run_shell("ping -c 1 " + host)
+        time.sleep(result.sleep)
+        body = """    <h1>Network check</h1>
+    <form action="/tools/ping" method="get">
+      <input type="text" name="host" value="127.0.0.1">
+      <button type="submit">Ping</button>
+    </form>
+    <pre>%s</pre>""" % html.escape(result.output)
+        self.send(200, layout("Ping", body))
+
+    def _lookup_form(self, message=""):
+        return """    <h1>Domain lookup</h1>
+    %s
+    <form action="/tools/lookup" method="post">
+      <input type="text" name="domain" value="demoshop.example">
+      <button type="submit">Look up</button>
+    </form>""" % message
+
+    def page_tools_lookup(self):
+        self.send(200, layout("Lookup", self._lookup_form()))
+
+    def post_tools_lookup(self):
+        form = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        domain = (form.get("domain") or [""])[0]
+        if not FIXED or emulators.is_host(domain):
+            # VULNERABLE (emulated, blind): the output is never shown; only a sleep can be noticed.
+            result = emulators.run_shell("nslookup " + domain)
+            time.sleep(result.sleep)
+        self.send(200, layout("Lookup", self._lookup_form("<p>Your lookup was queued.</p>")))
+
+    def page_guestbook(self):
+        with _guestbook_lock:
+            entries = list(_guestbook)
+        # VULNERABLE: stored XSS, entries are shown as they were posted.
+        items = "\n".join("      <li><b>%s</b>: %s</li>" % (self.text(n), self.text(c)) for n, c in reversed(entries))
+        body = """    <h1>Guestbook</h1>
+    <form action="/guestbook" method="post">
+      <label>Name <input type="text" name="name" value="guest"></label>
+      <label>Comment <input type="text" name="comment" value="Nice shop"></label>
+      <button type="submit">Sign</button>
+    </form>
+    <ul>
+%s
+    </ul>""" % items
+        self.send(200, layout("Guestbook", body))
+
+    def post_guestbook(self):
+        form = parse_qs(self.body.decode("utf-8", "replace"), keep_blank_values=True)
+        name = (form.get("name") or [""])[0][:200]
+        comment = (form.get("comment") or [""])[0][:2000]
+        with _guestbook_lock:
+            _guestbook.append((name, comment))
+        self.send(303, "", headers=[("Location", "/guestbook")])
+
+    def page_products_stock(self):
+        product_id = self.param("id", "1")
+        try:
+            if FIXED:
+                rows = stock_query("SELECT quantity FROM stock WHERE product_id = ?", (product_id,))
+            else:
+                # VULNERABLE: blind SQL injection, errors are swallowed below.
+                rows = stock_query("SELECT quantity FROM stock WHERE product_id = " + product_id)
+        except sqlite3.Error:
+            rows = []
+        if not rows:
+            return self.send(200, layout("Stock", "    <h1>Stock</h1>\n    <p>Not found</p>"))
+        self.send(200, layout("Stock", "    <h1>Stock</h1>\n    <p>In stock: %d</p>" % int(rows[0][0] or 0)))
+
+    def page_files_index(self):
+        if FIXED:
+            return self.page_not_found()
+        # VULNERABLE: the folder's content is listed.
+        names = sorted(n for n in os.listdir(FILES_DIR) if SAFE_NAME.fullmatch(n))
+        items = "\n".join('<li><a href="%s">%s</a></li>' % (quote(n), html.escape(n)) for n in names)
+        page = ("<!DOCTYPE html>\n<html><head><title>Index of /files/</title></head><body>\n"
+                "<h1>Index of /files/</h1>\n<ul><li><a href=\"../\">Parent Directory</a></li>\n%s\n</ul>\n"
+                "</body></html>\n" % items)
+        self.send(200, page)
+
+    def page_files_file(self):
+        path = contained_file(self.route[len("/files/"):])
+        if path is None:
+            return self.page_not_found()
+        with open(path, "rb") as fh:
+            self.send(200, fh.read(2 * 1024 * 1024), "text/plain; charset=utf-8")
+
+    def page_lang(self):
+        lang = self.param("set", "en")
+        if FIXED:
+            lang = lang if re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z]{2})?", lang) else "en"
+            cookie = "lang=%s; Path=/; HttpOnly; SameSite=Lax" % lang
+        else:
+            # VULNERABLE: CRLF injection, the value (CR/LF included) goes into the header as it is.
+            cookie = "lang=%s; Path=/" % lang
+        body = "    <h1>Language</h1>\n    <p>Language set.</p>"
+        self.send(200, layout("Language", body), headers=[("Set-Cookie", cookie)])
+
+    def page_greeting(self):
+        name = self.param("name", "guest")[:500]
+        if FIXED:
+            greeting = "Hello, %s!" % name
+        else:
+            # VULNERABLE: the name becomes part of the template source, so {{ 7*7 }} is evaluated
+            # (a toy engine: integer arithmetic only).
+            try:
+                greeting = emulators.render_template("Hello, " + name + "!")
+            except emulators.TemplateError:
+                greeting = "Hello!"
+        self.send(200, layout("Greeting", "    <h1>Greeting</h1>\n    <p>%s</p>" % html.escape(greeting)))
+
+    def page_upload(self):
+        body = """    <h1>Upload a document</h1>
+    <form action="/upload" method="post" enctype="multipart/form-data">
+      <label>Title <input type="text" name="title" value="Invoice"></label>
+      <label>Document <input type="file" name="document"></label>
+      <button type="submit">Upload</button>
+    </form>"""
+        self.send(200, layout("Upload", body))
+
+    def post_upload(self):
+        parts = emulators.parse_multipart(self.body, self.headers.get("Content-Type", ""))
+        title = next((p.content.decode("utf-8", "replace") for p in parts if p.name == "title"), "")[:500]
+        document = next((p for p in parts if p.name == "document"), None)
+        if document is None:
+            return self.send(400, layout("Upload", "    <h1>Upload</h1>\n    <p>No document.</p>"))
+        # VULNERABLE: the file name and the title are echoed unescaped. Nothing is stored.
+        body = """    <h1>Upload</h1>
+    <p>Received <b>%s</b> (%d bytes) titled <i>%s</i>.</p>""" % (
+            self.text((document.filename or "")[:500]), len(document.content), self.text(title))
+        self.send(200, layout("Upload", body))
+
+    # -- traps: look vulnerable, are not (the same in the demo and in the twin) ----------------------
+
+    def trap_echo(self):
+        q = self.param("q", "")
+        self.send(200, layout("Echo", "    <h1>Echo</h1>\n    <p>You said: <b>%s</b></p>" % html.escape(q)))
+
+    def trap_docs(self):
+        body = """    <h1>Troubleshooting guide</h1>
+    <p>If a database page fails, the log may show messages such as
+    <code>You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version</code>,
+    <code>sqlite3.OperationalError: no such table</code> or <code>ORA-00933: SQL command not properly ended</code>.
+    Report them to the shop's support team.</p>
+    <p>A Unix account line looks like <code>root:x:0:0:root:/root:/bin/bash</code>.</p>
+    <p>A web server without an index page may show a listing titled "Index of /".</p>"""
+        self.send(200, layout("Troubleshooting", body))
+
+    def trap_goto(self):
+        target = self.param("next", "/")
+        if not is_local_path(target):
+            return self.send(400, layout("Go to", "    <h1>400 Bad Request</h1>\n    <p>Only local pages.</p>"))
+        self.send(302, "", headers=[("Location", quote(target, safe=URL_SAFE))])
+
+    def trap_report(self):
+        period = self.param("period", "month")
+        if period == "year":
+            time.sleep(1.5)  # a slow report, not an injection: only this exact value is slow
+        body = "    <h1>Sales report</h1>\n    <p>Period: %s. Total: 435.80 EUR</p>" % html.escape(period)
+        self.send(200, layout("Report", body))
+
+    def trap_calc(self):
+        expr = self.param("expr", "7*7")
+        body = "    <h1>Calculator</h1>\n    <p>%s = (calculator offline)</p>" % html.escape(expr)
+        self.send(200, layout("Calculator", body))
+
+    def trap_ping(self):
+        host = self.param("host", "localhost")
+        if not emulators.is_host(host):
+            return self.send(200, layout("Reachability", "    <h1>Reachability</h1>\n    <p>invalid host</p>"))
+        body = "    <h1>Reachability</h1>\n    <p>%s is reachable.</p>" % html.escape(host)
+        self.send(200, layout("Reachability", body))
+
+    def trap_catch_all(self):
+        # A soft 404: every unknown name under /trap/ answers 200 with the home page.
+        self.page_home()
+
     # -- API ----------------------------------------------------------------
 
     def api_orders(self):
@@ -874,7 +1228,11 @@ class DemoHandler(BaseHTTPRequestHandler):
         sql = ("SELECT id, customer, product_id, quantity, total FROM orders "
                "WHERE customer = '" + customer + "'")
         try:
-            rows = run_query(sql)
+            if FIXED:
+                rows = run_query_safe("SELECT id, customer, product_id, quantity, total FROM orders "
+                                      "WHERE customer = ?", (customer,))
+            else:
+                rows = run_query(sql)
         except sqlite3.Error as exc:
             return self.send_json(500, {
                 "error": "[SQLITE_ERROR] SQL error or missing database (%s)" % exc,
@@ -923,13 +1281,33 @@ class DemoHandler(BaseHTTPRequestHandler):
             message = json.dumps(message)
         # VULNERABLE: reflected XSS, message returned unescaped as text/html.
         page = ("<!DOCTYPE html>\n<html><head><title>Feedback</title></head><body>"
-                "<h1>Thank you!</h1><p>We received your feedback: %s</p></body></html>\n" % message)
+                "<h1>Thank you!</h1><p>We received your feedback: %s</p></body></html>\n" % self.text(message))
         self.send(200, page)
 
 
 def run_query_safe(sql, params):
     with _db_lock:
         return _db.execute(sql, params).fetchall()
+
+
+# Characters kept as they are when a local path goes into a Location header (the rest is %-encoded).
+URL_SAFE = "/?&=#%:@!$'()*+,;~-._"
+SAFE_NAME = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9]+")
+
+
+def contained_file(name):
+    """The path of a plain file directly in files/, or None (no folders, no dot-dot, no absolute paths)."""
+    if not SAFE_NAME.fullmatch(name):
+        return None
+    path = os.path.realpath(os.path.join(FILES_DIR, name))
+    if os.path.dirname(path) != os.path.realpath(FILES_DIR) or not os.path.isfile(path):
+        return None
+    return path
+
+
+def is_local_path(url):
+    """A same-origin path ("/about"), not "//host", "/\\host" or an absolute URL."""
+    return url.startswith("/") and not url.startswith(("//", "/\\")) and not re.search(r"[\x00-\x1f]", url)
 
 
 # --------------------------------------------------------------------------
@@ -962,8 +1340,8 @@ def main(argv=None):
     server = DemoServer((args.host, args.port), DemoHandler)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    sys.stderr.write("DemoShop (DELIBERATELY VULNERABLE) listening on http://%s:%d/\n"
-                     % (args.host, server.server_address[1]))
+    sys.stderr.write("DemoShop (%s) listening on http://%s:%d/\n"
+                     % ("fixed twin" if FIXED else "DELIBERATELY VULNERABLE", args.host, server.server_address[1]))
     sys.stderr.flush()
     try:
         server.serve_forever(poll_interval=0.25)

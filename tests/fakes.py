@@ -23,6 +23,7 @@ from dast.engine.interface import (
     PassiveRuleSetting,
     ScannerInfo,
     ScanPolicy,
+    SpiderOptions,
     TrafficPolicy,
     ZapApi,
 )
@@ -230,6 +231,8 @@ class FakeZap(FakeAuthOps, ZapApi):
         self.raise_on = dict(raise_on or {})
         self.guard_problem = guard_problem
         self.blocked = blocked
+        # Global script variables; a test may preset what the pack's scripts would publish.
+        self.script_vars: dict[str, str] = {}
         self.calls: list[Call] = []
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -330,6 +333,13 @@ class FakeZap(FakeAuthOps, ZapApi):
         self._record("alert_count", base_url)
         return len(self.canned_alerts)
 
+    def set_spider_options(self, options: SpiderOptions) -> None:
+        self._record("set_spider_options", options)
+
+    def alert_stream(self, base_url: str, script_dir: str = "") -> Iterator[Mapping[str, Any]]:
+        self._record("alert_stream", base_url, script_dir)
+        yield from super().alert_stream(base_url, script_dir)  # pages through alerts()
+
     def message_count(self, base_url: str) -> int:
         self._record("message_count", base_url)
         return self.message_total
@@ -359,6 +369,14 @@ class FakeZap(FakeAuthOps, ZapApi):
 
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._record("load_script", name, script_type, engine, path)
+
+    def set_script_vars(self, values: Mapping[str, str]) -> None:
+        self._record("set_script_vars", dict(values))
+        self.script_vars.update(values)
+
+    def script_var(self, name: str) -> str | None:
+        self._record("script_var", name)
+        return self.script_vars.get(name)
 
     def apply_traffic_policy(self, policy: TrafficPolicy, script_dir: str) -> str | None:
         self._record("apply_traffic_policy", policy, script_dir)
@@ -429,6 +447,7 @@ class FakeProvider(EngineProvider):
         self.script_dir = script_dir
         self.log = log if log is not None else []
         self.start_error = start_error
+        self.fresh = False  # what the session says: an engine started for this scan alone
         self.networks: list[str | None] = []
         self.timeouts: list[float] = []
         self.started = 0
@@ -449,6 +468,7 @@ class FakeProvider(EngineProvider):
                 in_network=self.in_network,
                 script_dir=self.script_dir,
                 description="fake ZAP (in memory)",
+                fresh=self.fresh,
             )
         finally:
             self.stopped += 1

@@ -13,20 +13,19 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import yaml
 from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
+# Only what declaring the commands needs is imported here; each command imports its own machinery
+# (docker, zaproxy, jinja2, pydantic, rich) when it runs, so `dast --version` and `--help` start fast.
 from dast import __version__
 from dast.cli import validate
 from dast.cli.auth_options import AuthCookie, AuthHeader
 from dast.cli.cleanup_command import cleanup_command
-from dast.cli.console import LOGGER, setup_logging
-from dast.cli.environment import Environment
-from dast.cli.exit_status import ExitStatus, status_for
+from dast.cli.engine_choice import DEFAULT_ZAP_IMAGE, ZapChoice
 from dast.cli.options import (
     DEFAULT_FORMATS,
     AllowIncomplete,
@@ -40,20 +39,13 @@ from dast.cli.options import (
     Suppressions,
     TemplateDir,
 )
-from dast.cli.scan_command import ScanOptions, run_scan_command
-from dast.cli.triage_command import diff_command, load_plan, suppress_command, today, triage_app
-from dast.cli.verdict import announce, error, say, with_hint
-from dast.cli.wiring import DEFAULT_ZAP_IMAGE, ZapChoice
-from dast.core.triage import triage_run
-from dast.engine.install import engine_install, install_engine
-from dast.engine.local import LocalProvider
+from dast.cli.triage_command import diff_command, suppress_command, triage_app
+from dast.cli.verdict import error, say, with_hint
 from dast.errors import DastError, ProfileError
-from dast.gate import parse_fail_on
-from dast.models import results_json_schema
-from dast.profiles.loader import available_profiles, load_profile
 from dast.redact import REDACTOR
-from dast.report.interface import OutputFormat, RenderOptions
-from dast.report.writer import load_record, write_reports
+
+if TYPE_CHECKING:
+    from dast.cli.environment import Environment
 
 API_KEY_VAR = "DAST_ZAP_API_KEY"
 
@@ -68,30 +60,42 @@ class DastGroup(TyperGroup):
         try:
             kwargs["standalone_mode"] = False
             code = super().main(*args, **kwargs)
-        except NoArgsIsHelpError as err:
-            typer.echo(err.ctx.get_help() if err.ctx is not None else "", err=True)
-            code = int(ExitStatus.USAGE)
-        except typer.TyperException as err:  # the option parser: bad flag, bad value
-            ctx = getattr(err, "ctx", None)
-            command = f"{ctx.command_path} --help" if ctx is not None else "dast --help"
-            error(f"{err.format_message()} (see: {command})")
-            code = int(ExitStatus.USAGE)
-        except typer.Abort:
-            error("aborted")
-            code = int(ExitStatus.INTERRUPTED)
-        except DastError as err:
-            lines = err.problems if isinstance(err, ProfileError) else [with_hint(str(err), err.setting)]
-            for line in lines:
-                error(line)
-            code = int(status_for(err))
-        except Exception as exc:  # a bug or an unforeseen failure: one line here, the trace in the log
-            LOGGER.debug("unexpected error:\n" + "".join(traceback.format_exception(exc)))
-            error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
-            code = int(ExitStatus.INFRASTRUCTURE)
+        except Exception as exc:
+            code = _report_failure(exc)
         code = int(code or 0)
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _report_failure(exc: Exception) -> int:
+    """Says what ended the command on stderr and gives its exit code."""
+    # Imported here: the exit codes pull in the gate and the results model, which a successful
+    # `--version` or `--help` never needs.
+    from dast.cli.exit_status import ExitStatus, status_for
+
+    if isinstance(exc, NoArgsIsHelpError):
+        typer.echo(exc.ctx.get_help() if exc.ctx is not None else "", err=True)
+        return int(ExitStatus.USAGE)
+    if isinstance(exc, typer.TyperException):  # the option parser: bad flag, bad value
+        ctx = getattr(exc, "ctx", None)
+        command = f"{ctx.command_path} --help" if ctx is not None else "dast --help"
+        error(f"{exc.format_message()} (see: {command})")
+        return int(ExitStatus.USAGE)
+    if isinstance(exc, typer.Abort):
+        error("aborted")
+        return int(ExitStatus.INTERRUPTED)
+    if isinstance(exc, DastError):
+        lines = exc.problems if isinstance(exc, ProfileError) else [with_hint(str(exc), exc.setting)]
+        for line in lines:
+            error(line)
+        return int(status_for(exc))
+    # a bug or an unforeseen failure: one line here, the trace in the log
+    from dast.cli.console import LOGGER
+
+    LOGGER.debug("unexpected error:\n" + "".join(traceback.format_exception(exc)))
+    error(f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]}")
+    return int(ExitStatus.INFRASTRUCTURE)
 
 
 class ProgressStyle(enum.StrEnum):
@@ -107,6 +111,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Click's plain help: Typer's rich help screen imports rich and markdown-it (~70 ms of every --help).
+    rich_markup_mode=None,
 )
 engine_app = typer.Typer(help="Install and inspect the local ZAP engine.", no_args_is_help=True)
 profiles_app = typer.Typer(help="List and show scan profiles.", no_args_is_help=True)
@@ -118,20 +124,32 @@ app.command("cleanup")(cleanup_command)
 app.command("suppress")(suppress_command)
 app.command("diff")(diff_command)
 app.add_typer(triage_app, name="triage")
+fleet_app = typer.Typer(help="Scan many targets on warm shared engines.", no_args_is_help=True)
+app.add_typer(fleet_app, name="fleet")
 
 
 def _environment(ctx: typer.Context) -> Environment:
+    from dast.cli.environment import Environment
+
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Environment) else Environment()
 
 
-@app.callback(invoke_without_command=True)
-def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
-) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    if value:
         say(f"dast {__version__}")
         raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    # Eager: handled before the other options, whose coercion would import pydantic (a slower start).
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", is_eager=True, callback=_print_version),
+    ] = False,
+) -> None:
+    """Nothing to do here: --version is handled by its callback."""
 
 
 @app.command()
@@ -277,6 +295,8 @@ def scan(
     Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 bad usage or configuration,
     3 engine/target/infrastructure failure, 4 scan incomplete, 130 interrupted.
     """
+    from dast.cli.scan_command import ScanOptions, run_scan_command
+
     options = ScanOptions(
         target=target,
         image=image,
@@ -330,6 +350,13 @@ def report(
     """
     import dataclasses
 
+    from dast.cli.triage_command import load_plan, today
+    from dast.cli.verdict import announce
+    from dast.core.triage import triage_run
+    from dast.gate import parse_fail_on
+    from dast.report.interface import OutputFormat, RenderOptions
+    from dast.report.writer import load_record, write_reports
+
     record = load_record(source)
     plan = load_plan(suppressions, baseline, fail_on_new, record_has_baseline=record.baseline is not None)
     if fail_on is not None:
@@ -345,9 +372,67 @@ def report(
     raise typer.Exit(int(announce(record, written)))
 
 
+@fleet_app.command("run")
+def fleet_run(
+    ctx: typer.Context,
+    fleet_file: Annotated[
+        Path, typer.Argument(help="The fleet YAML: targets, each with its own name, profile and triage.")
+    ],
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", envvar="DAST_CONCURRENCY", help="Targets scanned at a time.")
+    ] = 2,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard", envvar="DAST_SHARD", help="I/N: scan only the I-th of N equal shares (stable order)."
+        ),
+    ] = None,
+    out: OutDir = Path("dast-reports"),
+    formats: Formats = DEFAULT_FORMATS,
+    template_dir: TemplateDir = None,
+    zap: Annotated[
+        ZapChoice,
+        typer.Option("--zap", envvar="DAST_ZAP", help="Engine provider: auto|local|remote (not docker)."),
+    ] = ZapChoice.AUTO,
+    zap_url: Annotated[
+        str | None,
+        typer.Option("--zap-url", envvar="DAST_ZAP_URL", help="API URL of a running ZAP (remote)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdicts and problems.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
+    log_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--log-file", help="Also log everything (debug level) to this file.", callback=validate.log_file
+        ),
+    ] = None,
+) -> None:
+    """Scan every target of a fleet file; reports per target in OUT/<name>/, plus index.html and
+    junit-fleet.xml. Exit code: as `scan`, over all targets (1 > 3 > 4 > 0)."""
+    from dast.cli.fleet_command import FleetOptions, run_fleet_command
+
+    options = FleetOptions(
+        fleet_file=fleet_file,
+        concurrency=concurrency,
+        shard=shard,
+        out=out,
+        formats=formats,
+        template_dir=template_dir,
+        zap=zap,
+        zap_url=zap_url,
+        zap_image=DEFAULT_ZAP_IMAGE,
+        quiet=quiet,
+        verbose=verbose,
+        log_file=log_file,
+    )
+    raise typer.Exit(int(run_fleet_command(options, _environment(ctx))))
+
+
 @schema_app.command("results")
 def schema_results() -> None:
     """The JSON Schema of results.json."""
+    from dast.models import results_json_schema
+
     typer.echo(json.dumps(results_json_schema(), indent=2, sort_keys=True))
 
 
@@ -356,6 +441,9 @@ def engine_install_command(
     force: Annotated[bool, typer.Option("--force", help="Assemble again even if cached.")] = False,
 ) -> None:
     """Assemble ZAP core and its dependencies from Maven Central into the user cache (once)."""
+    from dast.cli.console import setup_logging
+    from dast.engine.install import install_engine
+
     setup_logging(False, False, None)
     install, downloaded = install_engine(force=force)
     state = "installed" if downloaded else "already installed"
@@ -366,6 +454,8 @@ def engine_install_command(
 def engine_status_command() -> None:
     """Show which engine providers can serve on this machine."""
     from dast.dockerx import docker_availability
+    from dast.engine.install import engine_install
+    from dast.engine.local import LocalProvider
 
     install = engine_install()
     say(f"engine cache: {install.lib_dir} ({'complete' if install.complete else 'not installed'})")
@@ -380,6 +470,8 @@ def engine_status_command() -> None:
 @profiles_app.command("list")
 def profiles_list() -> None:
     """The bundled profiles."""
+    from dast.profiles.loader import available_profiles, load_profile
+
     for name in available_profiles():
         try:
             description = load_profile(name).profile.description
@@ -391,6 +483,10 @@ def profiles_list() -> None:
 @profiles_app.command("show")
 def profiles_show(name: Annotated[str, typer.Argument(help="Profile name or YAML path.")]) -> None:
     """A profile after `extends:` is merged and defaults are filled in."""
+    import yaml
+
+    from dast.profiles.loader import load_profile
+
     loaded = load_profile(name)
     document = loaded.profile.model_dump(mode="json", exclude={"extends"})
     typer.echo(f"# {loaded.source} (sha256 {loaded.sha256[:16]})")

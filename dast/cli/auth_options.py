@@ -10,14 +10,14 @@ command line (where `ps`, shell history and CI logs keep it):
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import TypeAdapter
 
 from dast.errors import UsageError
-from dast.profiles.auth import Auth
-from dast.profiles.model import Profile
+
+if TYPE_CHECKING:
+    from dast.profiles.model import Profile
 
 _VAR_AT_END = re.compile(
     r"^(?P<prefix>.*?)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))$"
@@ -90,5 +90,9 @@ def with_cli_auth(profile: Profile, header: str | None, cookie: str | None) -> P
         assert cookie is not None
         name, _prefix, var = _split(cookie, "=", "--auth-cookie", "")
         section = {"type": "cookie", "name": name, "value": {"env": var}}
+    from pydantic import TypeAdapter  # pydantic only when a credential is given: the CLI starts faster
+
+    from dast.profiles.auth import Auth
+
     auth: Auth = TypeAdapter(Auth).validate_python(section)
     return profile.model_copy(update={"auth": auth})

@@ -6,12 +6,8 @@ from typing import Annotated
 
 import typer
 
-from dast.cleanup import clean_up
-from dast.cli.exit_status import ExitStatus
 from dast.cli.verdict import error, say
 from dast.errors import UsageError
-from dast.ownership import RUN_ID
-from dast.profiles.model import parse_duration
 
 
 def cleanup_command(
@@ -32,6 +28,11 @@ def cleanup_command(
 
     Exit codes: 0 done, 2 bad option, 3 Docker Engine unreachable or a removal failed.
     """
+    # Imported here, not at the top: the Docker SDK and pydantic would slow every `dast` start.
+    from dast.cleanup import clean_up
+    from dast.cli.exit_status import ExitStatus
+    from dast.ownership import RUN_ID
+
     verb = "would remove" if dry_run else "removed"
     # DastErrors raised here become `dast: error:` lines and exit codes in DastGroup, like everywhere.
     older_than_s = _positive_duration(older_than) if older_than is not None else None
@@ -47,6 +48,8 @@ def cleanup_command(
 
 
 def _positive_duration(text: str) -> float:
+    from dast.profiles.model import parse_duration
+
     try:
         seconds = parse_duration(text)
     except ValueError as err:

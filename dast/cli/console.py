@@ -77,23 +77,21 @@ class PlainProgress:
             now = time.monotonic()
             if now - self._last >= self._every_s:
                 self._last = now
-                LOGGER.info(
-                    f"phase {event.phase}: {event.percent}% ({event.urls_found} URLs, {event.alerts} alerts so far)"
-                )
+                LOGGER.info(f"phase {event.phase}: {event.percent}% ({event.urls_found} URLs)")
         elif isinstance(event, PhaseFinished):
             level = logging.WARNING if event.result.outcome is PhaseOutcome.CUT_SHORT else logging.INFO
             LOGGER.log(level, _finished_line(event))
 
 
 class RichProgress:
-    """For a terminal: one live bar per phase, with URLs found and alerts so far."""
+    """For a terminal: one live bar per phase, with the URLs found (alert counts cost the engine too much)."""
 
     def __init__(self, console: Console) -> None:
         self._progress = Progress(
             TextColumn("{task.description:<12}"),
             BarColumn(),
             TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[urls]} URLs, {task.fields[alerts]} alerts"),
+            TextColumn("{task.fields[urls]} URLs"),
             TimeElapsedColumn(),
             console=console,
             transient=False,
@@ -111,11 +109,9 @@ class RichProgress:
         if isinstance(event, Notice):
             self._progress.console.print(redact(event.message), style="dim", markup=False, highlight=False)
         elif isinstance(event, PhaseStarted):
-            self._tasks[event.phase] = self._progress.add_task(event.phase, total=100, urls=0, alerts=0)
+            self._tasks[event.phase] = self._progress.add_task(event.phase, total=100, urls=0)
         elif isinstance(event, PhaseProgress) and event.phase in self._tasks:
-            self._progress.update(
-                self._tasks[event.phase], completed=event.percent, urls=event.urls_found, alerts=event.alerts
-            )
+            self._progress.update(self._tasks[event.phase], completed=event.percent, urls=event.urls_found)
         elif isinstance(event, PhaseFinished):
             task = self._tasks.get(event.result.name)
             if task is not None:

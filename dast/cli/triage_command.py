@@ -5,21 +5,19 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from dast.atomic import write_atomic
 from dast.cli.verdict import say, warn
-from dast.core.baseline_diff import compare
-from dast.core.triage import TriagePlan
 from dast.errors import ResultsFileError, UsageError
-from dast.models import BaselineState, Finding, FixedInstance, Instance, RunRecord
-from dast.report.writer import load_record
-from dast.triage.rules import Suppression, TriageRules, load_rules, rules_from_text
-from dast.triage.suppress_file import added_comment, append_suppression
-from dast.triage.zap_rules import convert
+
+# The commands are declared on every `dast` start; what they run (pydantic, the results model, the
+# triage rules) is imported in their bodies, so `dast --version` and `--help` stay fast.
+if TYPE_CHECKING:
+    from dast.core.triage import TriagePlan
+    from dast.models import Finding, FixedInstance, Instance, RunRecord
+    from dast.triage.rules import Suppression, TriageRules
 
 DEFAULT_SUPPRESSIONS = Path("dast-suppressions.yaml")
 DEFAULT_RESULTS = Path("dast-reports/results.json")
@@ -38,6 +36,10 @@ def load_plan(
     record_has_baseline: bool = False,
 ) -> TriagePlan:
     """Read and check the triage inputs before anything starts; UsageError names the option."""
+    from dast.core.triage import TriagePlan
+    from dast.report.writer import load_record
+    from dast.triage.rules import TriageRules, load_rules
+
     rules: TriageRules | None = None
     if suppressions is not None:
         try:
@@ -88,6 +90,9 @@ def suppress_command(
     ] = None,
 ) -> None:
     """Append a suppression of one finding instance to a suppressions file (copy the line from the HTML report)."""
+    from dast.triage.rules import load_rules
+    from dast.triage.suppress_file import added_comment, append_suppression
+
     day = today()
     fields: dict[str, object] = {"rule": rule or "0", "fingerprint": fingerprint, "reason": reason}
     fields |= {k: v for k, v in (("owner", owner), ("ticket", ticket)) if v is not None}
@@ -133,6 +138,10 @@ def _future_day(text: str, day: datetime.date) -> datetime.date:
 
 
 def _entry(fields: dict[str, object]) -> Suppression:
+    from pydantic import ValidationError
+
+    from dast.triage.rules import Suppression
+
     try:
         return Suppression.model_validate(fields)
     except ValidationError as err:
@@ -151,6 +160,8 @@ def _entry(fields: dict[str, object]) -> Suppression:
 
 def _lookup(fingerprint: str, source: Path | None, required: bool) -> tuple[Finding, Instance] | None:
     """The finding and instance with this fingerprint in a results.json, if there is one to read."""
+    from dast.report.writer import load_record
+
     path = source or DEFAULT_RESULTS
     if source is None and not path.exists():
         if required:
@@ -176,6 +187,10 @@ def diff_command(
     new: Annotated[Path, typer.Argument(help="The later run's results.json.")],
 ) -> None:
     """What changed between two runs, by fingerprint: +N new, -M fixed; nothing is scanned."""
+    from dast.core.baseline_diff import compare
+    from dast.models import BaselineState
+    from dast.report.writer import load_record
+
     later = load_record(new)
     compared = compare(later, load_record(old), str(old))
     assert compared.baseline is not None  # compare() always sets it
@@ -212,6 +227,10 @@ def import_zap_rules_command(
     ] = None,
 ) -> None:
     """Convert a ZAP packaged-scan rules file into dast suppressions and overrides (YAML)."""
+    from dast.atomic import write_atomic
+    from dast.triage.rules import rules_from_text
+    from dast.triage.zap_rules import convert
+
     try:
         text = rules_file.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -14,15 +14,11 @@ import typer
 
 from dast.cli.container_hint import unwritable_folder_hint
 from dast.errors import DastError
-from dast.gate import parse_fail_on
 from dast.identity import check_name
-from dast.profiles.model import MAX_DURATION_S
 from dast.repo_path import check_repo_path
-from dast.report.html import HtmlReporter
-from dast.report.interface import OutputFormat, RenderOptions
-from dast.report.sample import sample_record
-from dast.target.health import HealthyStatuses
-from dast.target.url import check_target_url
+
+# The checks that need the results model, pydantic, requests or jinja2 import them when they run: a
+# callback runs only for an option that was given, and `--help` / `--version` need none of them.
 
 # Docker's reference grammar: [registry[:port]/]path[:tag][@digest], path components lower case.
 _REGISTRY = r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)"
@@ -36,6 +32,8 @@ IMAGE_REFERENCE = re.compile(
 def target_url(value: str | None) -> str | None:
     if value is None:
         return None
+    from dast.target.url import check_target_url
+
     try:
         return check_target_url(value)
     except DastError as err:
@@ -54,6 +52,8 @@ def target_name(value: str | None) -> str | None:
 def report_base_url(value: str | None) -> str | None:
     if value is None:
         return None
+    from dast.target.url import check_target_url
+
     try:
         url = check_target_url(value)
     except DastError as err:
@@ -81,6 +81,8 @@ def port(value: int | None) -> int | None:
 
 
 def seconds(value: float) -> float:
+    from dast.profiles.model import MAX_DURATION_S
+
     if not math.isfinite(value) or value <= 0:
         raise typer.BadParameter(f"must be a number of seconds above 0, got {value}")
     if value > MAX_DURATION_S:
@@ -95,6 +97,8 @@ def health_path(value: str) -> str:
 
 
 def health_statuses(value: str) -> str:
+    from dast.target.health import HealthyStatuses
+
     try:
         HealthyStatuses.parse(value)
     except ValueError as err:
@@ -104,6 +108,8 @@ def health_statuses(value: str) -> str:
 
 def fail_on(value: str | None) -> str | None:
     if value is not None:
+        from dast.gate import parse_fail_on
+
         try:
             parse_fail_on(value)
         except ValueError:
@@ -114,6 +120,8 @@ def fail_on(value: str | None) -> str | None:
 
 
 def formats(value: str) -> str:
+    from dast.report.interface import OutputFormat
+
     try:
         OutputFormat.parse_list(value)
     except ValueError as err:
@@ -144,6 +152,10 @@ def template_dir(value: Path | None) -> Path | None:
     """Your templates must exist and render a sample record, or the scan would fail at its end."""
     if value is None:
         return None
+    from dast.report.html import HtmlReporter
+    from dast.report.interface import RenderOptions
+    from dast.report.sample import sample_record
+
     if not value.is_dir():
         raise typer.BadParameter(f"{value}: no such folder")
     try:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from dast.cli.exit_status import OUTCOME_STATUS, ExitStatus
-from dast.gate import Outcome, evaluate
-from dast.models import RunRecord
 from dast.redact import redact
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from dast.cli.exit_status import ExitStatus
+    from dast.models import RunRecord
 
 # Flags and variables the core's settings come from, so lower layers' messages name none.
 SETTING_HINTS = {
@@ -41,6 +44,10 @@ def warn(message: str) -> None:
 
 
 def announce(record: RunRecord, written: list[Path]) -> ExitStatus:
+    # The gate and the results model load here, not at the top: say/error/warn serve every command.
+    from dast.cli.exit_status import OUTCOME_STATUS
+    from dast.gate import Outcome, evaluate
+
     verdict = evaluate(record)
     if written:
         say(f"reports: {', '.join(str(p) for p in written)}")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from dast.engine.docker import DEFAULT_IMAGE, DockerProvider
+from dast.cli.engine_choice import ZapChoice as ZapChoice  # re-exported: the seams' options name it
+from dast.engine.docker import DockerProvider
 from dast.engine.interface import EngineProvider
 from dast.engine.local import LocalProvider
 from dast.engine.remote import RemoteProvider
@@ -19,13 +19,6 @@ from dast.target.interface import TargetRuntime
 from dast.target.url import UrlTarget
 
 LOGGER = logging.getLogger("dast")
-
-
-class ZapChoice(enum.StrEnum):
-    AUTO = "auto"
-    LOCAL = "local"
-    DOCKER = "docker"
-    REMOTE = "remote"
 
 
 @dataclass(frozen=True)
@@ -114,6 +107,3 @@ def build_target(options: TargetOptions, logs_sink: Callable[[str], None]) -> Ta
             logs_sink=logs_sink,
         )
     )
-
-
-DEFAULT_ZAP_IMAGE = DEFAULT_IMAGE

@@ -23,7 +23,6 @@ class PhaseProgress:
     phase: str
     percent: int
     urls_found: int = 0
-    alerts: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ RESPONSE_BODY_LIMIT = 16 * 1024
 HEADER_LIMIT = 16 * 1024
 # Messages asked of the engine per scan at most (one API call each).
 MAX_FETCHES = 1_000
+FETCH_THREADS = 4  # messages asked for at once
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Redacted with this much around the part kept, so a secret straddling the cut is masked whole.
 _MARGIN = 4_096
@@ -62,7 +64,27 @@ class _Fetcher:
         self._fetch = fetch
         self._deadline = deadline
         self._seen: dict[str, Mapping[str, Any] | None] = {}
+        self._fetched: dict[str, Mapping[str, Any] | None] = {}  # asked for ahead, not yet used
         self.unavailable = 0
+
+    def prefetch(self, message_ids: list[str]) -> None:
+        """Ask for these (in order, each once, within the budget) on a few connections at once.
+
+        One call per message costs the engine little but a round trip each; overlapping them
+        takes the wait out of collecting evidence.
+        """
+        wanted = [i for i in dict.fromkeys(message_ids) if i.isdigit() and i not in self._seen]
+        wanted = wanted[:MAX_FETCHES]
+        with ThreadPoolExecutor(max_workers=FETCH_THREADS, thread_name_prefix="dast-evidence") as pool:
+            self._fetched.update(zip(wanted, pool.map(self._fetch_one, wanted), strict=True))
+
+    def _fetch_one(self, message_id: str) -> Mapping[str, Any] | None:
+        if self._deadline is not None and self._deadline.expired():
+            return None
+        try:
+            return self._fetch(message_id)
+        except EngineError:
+            return None
 
     def get(self, message_id: str) -> Mapping[str, Any] | None:
         if message_id in self._seen:
@@ -71,11 +93,10 @@ class _Fetcher:
         out_of_budget = len(self._seen) >= MAX_FETCHES or (
             self._deadline is not None and self._deadline.expired()
         )
-        if message_id.isdigit() and not out_of_budget:
-            try:
-                message = self._fetch(message_id)
-            except EngineError:
-                message = None  # gone from the engine's history, or the engine is struggling
+        if message_id in self._fetched:
+            message = self._fetched.pop(message_id)
+        elif message_id.isdigit() and not out_of_budget:
+            message = self._fetch_one(message_id)  # None: gone from the engine's history, or it struggles
         if message is None:
             self.unavailable += 1
         self._seen[message_id] = message
@@ -89,23 +110,29 @@ def attach_exchanges(
     base_url: str,
     variables: frozenset[str] = frozenset(),
     deadline: Deadline | None = None,
+    full_per_rule_and_site: int = FULL_PER_RULE_AND_SITE,
 ) -> Exchanges:
-    """Each instance with its curl; the first 3 of a rule per site with their stored exchange.
+    """Each instance with its curl; the first N (3) of a rule per site with their stored exchange.
 
     `findings` are as build_findings made them (URLs under `base_url`, redacted); `fetch` gives
     the engine's message by id (None when it has none); `variables` are the environment
     variables a curl may expand (REDACTOR.variables()).
     """
     fetcher = _Fetcher(fetch, deadline)
+    # The messages wanted, in the order they are used, asked of the engine a few at a time.
+    fetcher.prefetch(
+        [
+            instance.message_id
+            for finding in findings
+            for instance, keep in _kept(finding, full_per_rule_and_site)
+            if keep or instance.method.upper() in _BODY_METHODS
+        ]
+    )
     stored: dict[str, Exchange] = {}
     result = []
     for finding in findings:
-        per_site: dict[str, int] = {}
         instances = []
-        for instance in finding.instances:
-            site = site_of(instance.url)
-            keep = per_site.get(site, 0) < FULL_PER_RULE_AND_SITE
-            per_site[site] = per_site.get(site, 0) + 1
+        for instance, keep in _kept(finding, full_per_rule_and_site):
             message = None
             if keep or instance.method.upper() in _BODY_METHODS:
                 message = fetcher.get(instance.message_id)
@@ -125,6 +152,15 @@ def attach_exchanges(
         result.append(dataclasses.replace(finding, instances=tuple(instances)))
     exchanges = tuple(sorted(stored.values(), key=lambda e: (len(e.message_id), e.message_id)))
     return Exchanges(tuple(result), exchanges, fetcher.unavailable)
+
+
+def _kept(finding: Finding, full_per_rule_and_site: int) -> Iterator[tuple[Instance, bool]]:
+    """Each instance, and whether it is among the first N of its rule at its site (stored whole)."""
+    per_site: dict[str, int] = {}
+    for instance in finding.instances:
+        site = site_of(instance.url)
+        yield instance, per_site.get(site, 0) < full_per_rule_and_site
+        per_site[site] = per_site.get(site, 0) + 1
 
 
 def _replay(instance: Instance, request: _Request | None, base_url: str, variables: frozenset[str]) -> str:

@@ -18,7 +18,7 @@ from dast.core.auth_config import AuthConfig
 from dast.core.auth_phases import AuthPhases
 from dast.core.events import Notice, PhaseFinished, PhaseProgress, PhaseStarted, ScanObserver
 from dast.core.exchanges import attach_exchanges
-from dast.core.findings import build_findings
+from dast.core.findings import Tally, build_findings
 from dast.core.openapi import import_definition
 from dast.core.secret_harvest import HARVEST_BUDGET_S, harvest_secrets
 from dast.core.traffic import guard_traffic
@@ -30,8 +30,8 @@ from dast.engine.interface import (
     PassiveRuleSetting,
     RulePolicy,
     ScanPolicy,
+    SpiderOptions,
     ZapApi,
-    iterate_pages,
 )
 from dast.errors import InfrastructureError, StartTimeout
 from dast.identity import rebase
@@ -69,6 +69,13 @@ STATIC_ASSETS = r"(?i).*\.(?:png|jpe?g|gif|svg|ico|webp|bmp|css|woff2?|ttf|otf|e
 TARGET_CHECK_EVERY_S = 5.0
 # Phases that send requests to the target; the achieved request rate is measured over them.
 TRAFFIC_PHASES = frozenset({"spider", "ajax_spider", "openapi", "active"})
+# Longest wait between two looks at a running phase. Each look is one cheap call (progress or queue
+# length; nothing whose cost grows with the alerts), so a phase ends at most this long after the
+# engine finishes it (measured on the demo's active scan: 0.9-1.2 s observed beyond the engine's
+# own time with a 1 s cap).
+POLL_MAX_S = 0.5
+# The spider's URL count for the progress line (a list that grows with the site), at most this often.
+PROGRESS_DETAIL_EVERY_S = 2.0
 # At most this long fetching the requests and responses behind the findings.
 EXCHANGE_BUDGET_S = 60.0
 
@@ -85,6 +92,41 @@ class ScanRequest:
     # empty: the URL the engine reached.
     report_base_url: str = ""
     auth: AuthConfig | None = None  # the profile's auth: with its secrets resolved
+    # Set by a fleet: the engine is shared and set up once; this scan adds only its own context.
+    # Asked once the engine provider has started (a fleet's engine starts while targets start).
+    shared_engine: Callable[[], SharedEngine] | None = None
+    context_name: str = CONTEXT_NAME  # unique per target on a shared engine
+
+
+@dataclass(frozen=True)
+class SharedEngine:
+    """A warm engine a fleet set up once for a group of targets that agree on its engine-wide settings.
+
+    A scan on it skips the new session (global to the engine) and the rule set-up, and takes their
+    results from here; `admit` lets the engine's origin guard send to one more target.
+    """
+
+    caps: EngineCapabilities
+    engine: EngineInfo
+    rules: tuple[RuleInfo, ...]
+    pack_active: tuple[str, ...]
+    warnings: tuple[str, ...]
+    admit: Callable[[str], str | None]  # target URL -> a warning when the guard does not run
+
+
+def prepare_shared_engine(
+    profile: Profile, session: EngineSession, observer: ScanObserver, admit: Callable[[str], str | None]
+) -> SharedEngine:
+    """New session, capabilities and rules: the engine-wide part of `run_scan`, done once ahead."""
+    setup = _EngineSetup()
+    setup.profile, setup.api, setup.session, setup.observer = profile, session.api, session, observer
+    run = setup.run_state = _Run()
+    session.api.new_session()
+    caps = session.api.capabilities()
+    setup._setup_rules(caps)
+    return SharedEngine(
+        caps, run.engine, tuple(run.rules), tuple(run.pack_active), tuple(run.warnings), admit
+    )
 
 
 class _TargetDown(Exception):
@@ -108,6 +150,8 @@ class _Run:
     auth: AuthInfo = field(default_factory=AuthInfo)
     assertions: list[AssertionResult] = field(default_factory=list)
     exchanges: tuple[Exchange, ...] = ()
+    pack_active: list[str] = field(default_factory=list)  # the rule pack's active rules loaded
+    rule_requests: dict[str, int] = field(default_factory=dict)
 
 
 def run_scan(
@@ -149,7 +193,13 @@ def run_scan(
             run.target = dataclasses.replace(
                 run.target, url=request.report_base_url or engine_url, engine_url=engine_url
             )
-            _Orchestrator(request.profile, session, target, observer, clock, overall, run, request.auth).run()
+            orchestrator = _Orchestrator(
+                request.profile, session, target, observer, clock, overall, run, request.auth
+            )
+            if request.shared_engine is not None:
+                orchestrator.shared = request.shared_engine()
+            orchestrator.context_name = request.context_name
+            orchestrator.run()
             teardown_began = clock.monotonic()
         # Stopping the engine and removing containers is part of the run's cost; it is shown too.
         _record(
@@ -157,7 +207,10 @@ def run_scan(
             observer,
             "teardown",
             clock.monotonic() - teardown_began,
-            "engine stopped, containers and networks removed",
+            # A fleet's shared engine goes on serving other targets; only this target's part ends.
+            "containers and networks removed"
+            if request.shared_engine
+            else "engine stopped, containers and networks removed",
         )
     except StartTimeout as err:
         if overall is not None and overall.remaining() < 1.0:
@@ -195,6 +248,7 @@ def run_scan(
         auth=run.auth,
         assertions=tuple(run.assertions),
         exchanges=run.exchanges,
+        rule_requests=run.rule_requests,
     )
 
 
@@ -208,7 +262,93 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class _Orchestrator(AuthPhases):
+class _EngineSetup:
+    """The engine-wide part of a scan (rules, rule pack); a fleet does it once for a group of targets."""
+
+    profile: Profile
+    api: ZapApi
+    session: EngineSession
+    observer: ScanObserver
+    run_state: _Run
+
+    def _warn(self, message: str) -> None:
+        # Said once, at the end, with every other warning (the CLI's `dast: warning:` lines).
+        self.run_state.warnings.append(message)
+
+    def _setup_rules(self, caps: EngineCapabilities) -> None:
+        active = self.profile.active.enabled
+        passive_rules = self.profile.passive.rules
+        # A passive rule is off when disabled or at threshold OFF (ZAP's own meaning of OFF).
+        passive_off = frozenset(r.id for r in passive_rules if not r.enabled or r.threshold == "OFF")
+        own = [
+            r
+            for r in rulepack.engine_rules(caps, include_active=active)
+            if not (r.kind == "passive" and r.rule_id in passive_off)
+        ]
+        configured = {r.id for r in self.profile.active.rules} | {r.id for r in passive_rules}
+        # The pack's rules all run inside ZAP's two script scanners, so a rule a profile
+        # disables is honoured by not loading its script.
+        disabled = frozenset(r.id for r in self.profile.active.rules if not r.enabled) | passive_off
+        self._set_engine_passive_rules(caps, passive_off)
+        if rulepack.needs_pack(caps, self.profile.rulepack):
+            loaded = rulepack.load_pack(
+                self.api,
+                caps,
+                self.session.script_dir,
+                include_active=active,
+                disabled=disabled,
+                levels=self._pack_levels(),
+            )
+            self.run_state.pack_active = [r.rule_id for r in loaded if r.kind == "active"]
+            source = "engine+rulepack" if rulepack.has_standard_rules(caps) else "rulepack"
+            self.observer.on_event(Notice(f"rule pack loaded: {len(loaded)} rules"))
+            rules = loaded + [r for r in own if r.rule_id not in {x.rule_id for x in loaded}]
+            self._warn_unapplied_thresholds({r.rule_id for r in loaded if r.kind == "passive"})
+        else:
+            source, rules = "engine", own
+        self.run_state.rules = rules
+        known = {r.rule_id for r in rules} | disabled
+        for rule_id in sorted(configured - known, key=int):
+            self.observer.on_event(
+                Notice(f"profile rule {rule_id} is not in this engine; its settings are ignored")
+            )
+        self.run_state.engine = EngineInfo(
+            provider=self.session.provider, version=caps.version, rule_source=source
+        )
+
+    def _pack_levels(self) -> rulepack.ActiveLevels:
+        cfg = self.profile.active
+        return rulepack.ActiveLevels(
+            strength=cfg.strength,
+            threshold=cfg.threshold,
+            per_rule={r.id: (r.strength, r.threshold) for r in cfg.rules},
+            per_category={name: (c.strength, c.threshold) for name, c in cfg.categories.items()},
+            timing_unit_s=cfg.timing_unit,
+        )
+
+    def _set_engine_passive_rules(self, caps: EngineCapabilities, passive_off: frozenset[str]) -> None:
+        """The engine's own passive rules are switched and tuned per rule through its API."""
+        engine_ids = {s.scanner_id for s in caps.passive_scanners}
+        settings = [
+            PassiveRuleSetting(
+                r.id, enabled=r.id not in passive_off, threshold=None if r.threshold == "OFF" else r.threshold
+            )
+            for r in self.profile.passive.rules
+            if r.id in engine_ids
+        ]
+        if settings:
+            self.api.set_passive_rules(settings)
+
+    def _warn_unapplied_thresholds(self, pack_passive: set[str]) -> None:
+        for rule in self.profile.passive.rules:
+            if rule.id in pack_passive and rule.threshold not in (None, "OFF"):
+                self._warn(
+                    f"passive rule {rule.id}: threshold {rule.threshold} is not applied: dast's rule pack "
+                    "runs its passive rules in one script scanner, which has no per-rule threshold"
+                )
+
+
+class _Orchestrator(AuthPhases, _EngineSetup):
     run_state: _Run
 
     def __init__(
@@ -235,20 +375,32 @@ class _Orchestrator(AuthPhases):
         self.run_state = run
         self.context_id = ""
         self.spider_job = ""
+        self.shared: SharedEngine | None = None
+        self.context_name = CONTEXT_NAME
         self._last_target_check = clock.monotonic()
 
     def run(self) -> None:
-        self.api.new_session()
-        caps = self.api.capabilities()
-        self._setup_rules(caps)
-        unguarded = guard_traffic(self.api, self.session.script_dir, self.url, self.profile.rate)
+        shared = self.shared
+        if shared is None:
+            if not self.session.fresh:
+                self.api.new_session()
+            caps = self.api.capabilities()
+            self._setup_rules(caps)
+            unguarded = guard_traffic(self.api, self.session.script_dir, self.url, self.profile.rate)
+        else:
+            caps = shared.caps
+            run = self.run_state
+            run.engine, run.rules = shared.engine, list(shared.rules)
+            run.pack_active = list(shared.pack_active)
+            run.warnings.extend(shared.warnings)
+            unguarded = shared.admit(self.url)
         if unguarded is not None:
             self._warn(unguarded)
         origin = _origin(self.url)
         scope = self.profile.scope
         login = self._login_scope()
         self.context_id = self.api.create_context(
-            CONTEXT_NAME,
+            self.context_name,
             include=[UrlPattern(p).to_engine(origin) for p in scope.include] or [_subtree(self.url)],
             # While logged in, pages that end the session (logout) are never requested either.
             exclude=[UrlPattern(p).to_engine() for p in [*scope.exclude, *login.exclude]],
@@ -297,62 +449,6 @@ class _Orchestrator(AuthPhases):
 
     # -- set-up -----------------------------------------------------------------------------
 
-    def _setup_rules(self, caps: EngineCapabilities) -> None:
-        active = self.profile.active.enabled
-        passive_rules = self.profile.passive.rules
-        # A passive rule is off when disabled or at threshold OFF (ZAP's own meaning of OFF).
-        passive_off = frozenset(r.id for r in passive_rules if not r.enabled or r.threshold == "OFF")
-        own = [
-            r
-            for r in rulepack.engine_rules(caps, include_active=active)
-            if not (r.kind == "passive" and r.rule_id in passive_off)
-        ]
-        configured = {r.id for r in self.profile.active.rules} | {r.id for r in passive_rules}
-        # The pack's rules all run inside ZAP's two script scanners, so a rule a profile
-        # disables is honoured by not loading its script.
-        disabled = frozenset(r.id for r in self.profile.active.rules if not r.enabled) | passive_off
-        self._set_engine_passive_rules(caps, passive_off)
-        if rulepack.needs_pack(caps, self.profile.rulepack):
-            loaded = rulepack.load_pack(
-                self.api, caps, self.session.script_dir, include_active=active, disabled=disabled
-            )
-            source = "engine+rulepack" if rulepack.has_standard_rules(caps) else "rulepack"
-            self.observer.on_event(Notice(f"rule pack loaded: {len(loaded)} rules"))
-            rules = loaded + [r for r in own if r.rule_id not in {x.rule_id for x in loaded}]
-            self._warn_unapplied_thresholds({r.rule_id for r in loaded if r.kind == "passive"})
-        else:
-            source, rules = "engine", own
-        self.run_state.rules = rules
-        known = {r.rule_id for r in rules} | disabled
-        for rule_id in sorted(configured - known, key=int):
-            self.observer.on_event(
-                Notice(f"profile rule {rule_id} is not in this engine; its settings are ignored")
-            )
-        self.run_state.engine = EngineInfo(
-            provider=self.session.provider, version=caps.version, rule_source=source
-        )
-
-    def _set_engine_passive_rules(self, caps: EngineCapabilities, passive_off: frozenset[str]) -> None:
-        """The engine's own passive rules are switched and tuned per rule through its API."""
-        engine_ids = {s.scanner_id for s in caps.passive_scanners}
-        settings = [
-            PassiveRuleSetting(
-                r.id, enabled=r.id not in passive_off, threshold=None if r.threshold == "OFF" else r.threshold
-            )
-            for r in self.profile.passive.rules
-            if r.id in engine_ids
-        ]
-        if settings:
-            self.api.set_passive_rules(settings)
-
-    def _warn_unapplied_thresholds(self, pack_passive: set[str]) -> None:
-        for rule in self.profile.passive.rules:
-            if rule.id in pack_passive and rule.threshold not in (None, "OFF"):
-                self._warn(
-                    f"passive rule {rule.id}: threshold {rule.threshold} is not applied: dast's rule pack "
-                    "runs its passive rules in one script scanner, which has no per-rule threshold"
-                )
-
     def _budget(self, phase_seconds: float) -> Deadline:
         reserve = min(COLLECTION_RESERVE_S, self.profile.max_duration * COLLECTION_RESERVE_FRACTION)
         reserve_end = Deadline(self.clock, self.overall.at - reserve)
@@ -396,22 +492,23 @@ class _Orchestrator(AuthPhases):
             return
         job = start()
         state = {"percent": 0}
+        urls: dict[str, float] = {"found": 0, "at": -PROGRESS_DETAIL_EVERY_S}
 
         def done() -> bool:
             state["percent"] = progress(job)
             return state["percent"] >= 100
 
         def tick() -> None:
-            self.observer.on_event(
-                PhaseProgress(
-                    name, state["percent"], urls_found=found(job), alerts=self.api.alert_count(self.url)
-                )
-            )
+            # The spider's result list grows with the site: fetched for the progress line only now and then.
+            now = self.clock.monotonic()
+            if now - urls["at"] >= PROGRESS_DETAIL_EVERY_S:
+                urls["found"], urls["at"] = found(job), now
+            self.observer.on_event(PhaseProgress(name, state["percent"], urls_found=int(urls["found"])))
             self._check_target()
             self._keep_alive()
 
         try:
-            finished = poll_until(done, deadline, tick)
+            finished = poll_until(done, deadline, tick, max_interval_s=POLL_MAX_S)
         except _TargetDown as down:
             stop(job)
             self._record(name, PhaseOutcome.FAILED, began, f"target stopped serving: {down}")
@@ -437,7 +534,19 @@ class _Orchestrator(AuthPhases):
             return
 
         def start() -> str:
-            self.spider_job = self.api.start_spider(self.url, CONTEXT_NAME, cfg.max_depth, cfg.max_children)
+            self.api.set_spider_options(
+                SpiderOptions(
+                    threads=cfg.threads,
+                    parse_comments=cfg.parse_comments,
+                    parse_robots_txt=cfg.parse_robots_txt,
+                    parse_sitemap_xml=cfg.parse_sitemap_xml,
+                    process_forms=cfg.process_forms,
+                    post_forms=cfg.post_forms,
+                )
+            )
+            self.spider_job = self.api.start_spider(
+                self.url, self.context_name, cfg.max_depth, cfg.max_children
+            )
             return self.spider_job
 
         self._run_polled(
@@ -461,7 +570,7 @@ class _Orchestrator(AuthPhases):
         minutes = max(1, int(cfg.max_duration // 60))
 
         def start() -> str:
-            self.api.start_ajax_spider(self.url, CONTEXT_NAME, minutes)
+            self.api.start_ajax_spider(self.url, self.context_name, minutes)
             return "ajax"
 
         self._run_polled(
@@ -507,11 +616,10 @@ class _Orchestrator(AuthPhases):
         def tick() -> None:
             # ZAP reports only the records still queued; progress is measured against the longest queue seen.
             done_share = 1 - state["left"] / state["most"] if state["most"] else 1.0
-            self.observer.on_event(
-                PhaseProgress(name, int(100 * done_share), alerts=self.api.alert_count(self.url))
-            )
+            self.observer.on_event(PhaseProgress(name, int(100 * done_share)))
 
-        if poll_until(drained, deadline, tick):
+        # Asking for the queue length is cheap: the phase ends at most POLL_MAX_S after the queue empties.
+        if poll_until(drained, deadline, tick, max_interval_s=POLL_MAX_S):
             self._record(name, PhaseOutcome.COMPLETED, began)
         else:
             self._record(
@@ -525,7 +633,7 @@ class _Orchestrator(AuthPhases):
             self._skip("active", "disabled in profile")
             return False
         policy = ScanPolicy(
-            name=POLICY_NAME,
+            name=self.context_name if self.shared else POLICY_NAME,
             default_strength=cfg.strength,
             default_threshold=cfg.threshold,
             category_strength={CATEGORY_IDS[c]: s.strength for c, s in cfg.categories.items() if s.strength},
@@ -539,17 +647,20 @@ class _Orchestrator(AuthPhases):
         self._run_polled(
             "active",
             cfg.max_duration,
-            start=lambda: self.api.start_active_scan(self.url, self.context_id, POLICY_NAME),
+            start=lambda: self.api.start_active_scan(self.url, self.context_id, policy.name),
             progress=self.api.active_progress,
             stop=self.api.stop_active_scan,
             engine_seconds=self.api.active_scan_engine_seconds,
         )
+        self.run_state.rule_requests = rulepack.rule_requests(self.api, self.run_state.pack_active)
         return True
 
     def _collect(self) -> None:
         began = self.clock.monotonic()
         self.observer.on_event(PhaseStarted("alerts"))
-        alerts = list(iterate_pages(self.api, self.url))
+        # Streamed into findings. No phase asks for alert counts while it polls: every alert view of
+        # ZAP costs the whole alert table (engine/alert_export.py).
+        alerts = Tally(self.api.alert_stream(self.url, self.session.script_dir))
         excludes = [UrlPattern(p) for p in self.profile.scope.exclude]
         base = self.run_state.target.url
         findings = build_findings(alerts, exclude=excludes, rebase=lambda url: rebase(url, self.url, base))
@@ -561,6 +672,7 @@ class _Orchestrator(AuthPhases):
             base_url=base,
             variables=REDACTOR.variables(),
             deadline=Deadline.after(self.clock, EXCHANGE_BUDGET_S).earliest(self.overall),
+            full_per_rule_and_site=self.profile.evidence.exchanges_per_rule,
         )
         self.run_state.findings, self.run_state.exchanges = evidence.findings, evidence.exchanges
         if evidence.unavailable:
@@ -578,7 +690,7 @@ class _Orchestrator(AuthPhases):
             self._warn(
                 f"the origin guard blocked {blocked} request(s) the engine tried to send to other origins"
             )
-        self._record("alerts", PhaseOutcome.COMPLETED, began, f"{len(alerts)} alerts")
+        self._record("alerts", PhaseOutcome.COMPLETED, began, f"{alerts.count} alerts")
 
     def _judge_coverage(self, reached: list[str]) -> None:
         traffic_s = sum(p.duration_s for p in self.run_state.phases if p.name in TRAFFIC_PHASES)

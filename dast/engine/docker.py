@@ -22,6 +22,7 @@ from dast.dockerx import (
     remove_owned,
     remove_quietly,
 )
+from dast.engine.images import DEFAULT_IMAGE
 from dast.engine.interface import EngineProvider, EngineSession
 from dast.engine.local import SHUTDOWN_TIMEOUT_S, free_loopback_port
 from dast.engine.zap_api import ZaproxyApi, wait_until_answering
@@ -29,7 +30,6 @@ from dast.errors import EngineError, UsageError
 from dast.redact import REDACTOR, redact
 from dast.resources import rulepack_dir
 
-DEFAULT_IMAGE = "zaproxy/zap-stable"
 API_PORT = 8080
 CONTAINER_SCRIPT_DIR = "/tmp/dast-rulepack"  # noqa: S108 - a path inside the ZAP container
 CONTAINER_CONFIG_FILE = "/tmp/dast-zap.properties"  # noqa: S108 - likewise
@@ -147,6 +147,7 @@ class DockerProvider(EngineProvider):
                 in_network=network is not None,
                 script_dir=CONTAINER_SCRIPT_DIR,
                 description=f"ZAP {version} in container {container.short_id} ({self._image})",
+                fresh=True,
             )
 
 
@@ -160,11 +161,20 @@ def _copy_files(container: Any, properties: str) -> None:
         info.mode = 0o644  # read by the image's non-root ZAP user; the container is ours alone
         archive.addfile(info, io.BytesIO(data))
         source = rulepack_dir()
-        for path in sorted(source.iterdir()):
-            if path.is_file():
-                info = archive.gettarinfo(str(path), arcname=f"{Path(CONTAINER_SCRIPT_DIR).name}/{path.name}")
+        # Sub-folders too: the active scripts load their shared library from lib/.
+        for path in sorted(source.rglob("*")):
+            relative = path.relative_to(source)
+            if any(part.startswith((".", "__")) for part in relative.parts):
+                continue
+            info = archive.gettarinfo(
+                str(path), arcname=f"{Path(CONTAINER_SCRIPT_DIR).name}/{relative.as_posix()}"
+            )
+            info.uid = info.gid = 0
+            if path.is_dir():
+                info.mode = 0o755
+                archive.addfile(info)
+            elif path.is_file():
                 info.mode = 0o644
-                info.uid = info.gid = 0
                 with path.open("rb") as handle:
                     archive.addfile(info, handle)
     container.put_archive(str(Path(CONTAINER_SCRIPT_DIR).parent), buffer.getvalue())

@@ -52,6 +52,18 @@ class RulePolicy:
 
 
 @dataclass(frozen=True)
+class SpiderOptions:
+    """The traditional spider's threads and what it parses; None leaves the engine's setting."""
+
+    threads: int | None = None
+    parse_comments: bool | None = None
+    parse_robots_txt: bool | None = None
+    parse_sitemap_xml: bool | None = None
+    process_forms: bool | None = None
+    post_forms: bool | None = None
+
+
+@dataclass(frozen=True)
 class PassiveRuleSetting:
     """A passive rule switched on or off, with its alert threshold (None: ZAP's default)."""
 
@@ -119,6 +131,9 @@ class ZapApi(AuthApi):
     @abc.abstractmethod
     def start_spider(self, url: str, context_name: str, max_depth: int, max_children: int) -> str: ...
 
+    def set_spider_options(self, options: SpiderOptions) -> None:
+        """Set the spider's threads and parse options before it starts (engine-wide settings)."""
+
     @abc.abstractmethod
     def spider_progress(self, scan_id: str) -> int: ...
 
@@ -171,6 +186,14 @@ class ZapApi(AuthApi):
     @abc.abstractmethod
     def alert_count(self, base_url: str) -> int: ...
 
+    def alert_stream(self, base_url: str, script_dir: str = "") -> Iterator[Mapping[str, Any]]:
+        """Every alert under base_url, read in bounded pages (false positives may be left out).
+
+        `script_dir`: where dast's scripts are on the engine's host ("" when unknown); an engine may
+        use it for a cheaper route than paging `alerts`.
+        """
+        yield from iterate_pages(self, base_url)
+
     @abc.abstractmethod
     def message_count(self, base_url: str) -> int: ...
 
@@ -198,6 +221,14 @@ class ZapApi(AuthApi):
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None: ...
 
     @abc.abstractmethod
+    def set_script_vars(self, values: Mapping[str, str]) -> None:
+        """Set global script variables (what the rule pack's scripts read)."""
+
+    @abc.abstractmethod
+    def script_var(self, name: str) -> str | None:
+        """A global script variable's value; None when unset."""
+
+    @abc.abstractmethod
     def apply_traffic_policy(self, policy: TrafficPolicy, script_dir: str) -> str | None:
         """Set the engine's thread and delay knobs and install the origin guard (from script_dir).
 
@@ -222,6 +253,9 @@ class EngineSession:
     in_network: bool  # True: it reaches the target by its container network name
     script_dir: str  # where the rule pack's files are, as a path on the ZAP host
     description: str
+    # Started for this scan and untouched so far: its session is already new (newSession is then
+    # skipped; on ZAP 2.11.1 it costs ~0.3-0.75 s and drops the API's connections for a moment).
+    fresh: bool = False
 
 
 class EngineProvider(abc.ABC):
@@ -243,8 +277,16 @@ class EngineProvider(abc.ABC):
         """None when this provider can serve here, else one line saying why not."""
 
 
-def iterate_pages(api: ZapApi, base_url: str, page_size: int = 500) -> Iterator[Mapping[str, Any]]:
-    """All alerts under base_url, fetched in bounded pages."""
-    total = api.alert_count(base_url)
-    for start in range(0, total, page_size):
-        yield from api.alerts(base_url, start, page_size)
+# Alerts per page of ZAP's alert view. Each page costs the engine the whole alert table up to its
+# end, so fewer, larger pages are cheaper (measured on 2.11.1, 12,000 alerts: 500 -> 29 s).
+ALERT_PAGE = 2_000
+MAX_ALERT_PAGES = 10_000
+
+
+def iterate_pages(api: ZapApi, base_url: str, page_size: int = ALERT_PAGE) -> Iterator[Mapping[str, Any]]:
+    """All alerts under base_url, fetched in bounded pages until a short one (no count asked first)."""
+    for page in range(MAX_ALERT_PAGES):
+        alerts = api.alerts(base_url, page * page_size, page_size)
+        yield from alerts
+        if len(alerts) < page_size:
+            break

@@ -31,7 +31,7 @@ from dast.ownership import (
 from dast.redact import REDACTOR, redact
 from dast.resources import rulepack_dir
 
-SHUTDOWN_TIMEOUT_S = 5.0  # the polite API shutdown call, on the normal path only
+SHUTDOWN_TIMEOUT_S = 5.0  # the API shutdown call (the docker provider, on the normal path only)
 STOP_GRACE_S = 10.0  # how long ZAP may take to exit after that call
 TERM_GRACE_S = 0.5  # after SIGTERM, before SIGKILL; an interrupt goes straight to this
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
@@ -142,6 +142,7 @@ class LocalProvider(EngineProvider):
                 in_network=False,
                 script_dir=str(rulepack_dir()),
                 description=f"local ZAP {version} (pid {process.pid}, 127.0.0.1:{port})",
+                fresh=True,
             )
 
 
@@ -177,15 +178,18 @@ def _die_with_this_process() -> Callable[[], None] | None:
 
 
 def _stop(process: subprocess.Popen[bytes], api_url: str, api_key: str, polite: bool) -> None:
-    """Normal path: ask ZAP through its API, bounded. Error or interrupt path: signals at once."""
+    """Normal path: SIGTERM, and time to exit. Error or interrupt path: signals at once.
+
+    Not core/action/shutdown: ZAP then closes its session database in order, which nobody reads
+    (the home is removed next); measured on 2.11.1, 1.35 s until exit that way, 0.37 s on SIGTERM.
+    """
     try:
         if polite and process.poll() is None:
-            with contextlib.suppress(EngineError):
-                ZaproxyApi(api_url, api_key, timeout_s=SHUTDOWN_TIMEOUT_S).shutdown()
+            process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_GRACE_S)
     finally:
-        # Also when a Ctrl-C lands in the polite wait above.
+        # Also when a Ctrl-C lands in the wait above.
         _end(process)
 
 

@@ -8,8 +8,9 @@ its metadata (CWE, solution, references) completes what script alerts carry.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
@@ -28,6 +29,19 @@ PASSIVE_SCRIPT_SCANNER = "50001"
 # Runners and bookkeeping scanners that hold no rule of their own (50003: passive stats).
 _NOT_RULES = {ACTIVE_SCRIPT_SCANNER, PASSIVE_SCRIPT_SCANNER, "50003"}
 _PREFERRED_ENGINES = ("nashorn", "graal.js", "ecmascript", "javascript")
+STRENGTHS = ("LOW", "MEDIUM", "HIGH", "INSANE")
+# Global script variables the active scripts read (lib/active.js): the pack's folder on the ZAP host
+# (scripts load the shared library from it), every rule's strength and threshold, the time unit of
+# time-based checks; and the one they publish: requests sent per rule. ZAP keeps at most about 50
+# global variables (2.11.1 refuses the 52nd), shared with the guard and authentication, so the
+# rules share these four instead of having variables of their own.
+PACK_DIR_VAR = "dast.rulepack.dir"
+TIMING_UNIT_VAR = "dast.timing.unit_ms"
+LEVELS_VAR = "dast.rulepack.levels"  # "<id>=<STRENGTH>/<THRESHOLD> ..."
+REQUESTS_VAR = "dast.rulepack.requests"  # "<id>=<n> ...", written by the scripts
+# One line in each active script: `requests: {LOW: [n, max], MEDIUM: [...], HIGH: [...], INSANE: [...]}`.
+_REQUESTS_LINE = re.compile(r"^\s*requests:\s*\{(?P<body>[^}]*)\}", re.M)
+_REQUESTS_ENTRY = re.compile(r"(?P<level>[A-Z]+):\s*\[\s*(?P<clean>\d+)\s*,\s*(?P<most>\d+)\s*\]")
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,7 @@ class PackRule:
     description: str
     solution: str
     references: tuple[str, ...]
+    category: str | None = None  # ZAP's policy category (active rules), as profiles name it
 
 
 @functools.cache
@@ -53,6 +68,77 @@ def pack_rules() -> tuple[PackRule, ...]:
 
 def pack_rule(rule_id: str) -> PackRule | None:
     return next((r for r in pack_rules() if r.rule_id == rule_id), None)
+
+
+@dataclass(frozen=True)
+class Requests:
+    """Requests an active rule sends per parameter at one strength."""
+
+    clean: int  # when nothing is found (no lead): exactly this many
+    most: int  # at most, with the confirmation rounds after a lead
+
+
+@functools.cache
+def declared_requests(rule_id: str) -> dict[str, Requests]:
+    """An active pack rule's request counts per strength, as its script's RULE object declares them."""
+    rule = pack_rule(rule_id)
+    if rule is None or rule.kind != "active":
+        raise KeyError(rule_id)
+    line = _REQUESTS_LINE.search((rulepack_dir() / rule.file).read_text(encoding="utf-8"))
+    if line is None:
+        raise ValueError(f"{rule.file} declares no requests line")
+    counts = {
+        e["level"]: Requests(int(e["clean"]), int(e["most"])) for e in _REQUESTS_ENTRY.finditer(line["body"])
+    }
+    if sorted(counts) != sorted(STRENGTHS):
+        raise ValueError(f"{rule.file} declares requests for {sorted(counts)}, not for every strength")
+    return counts
+
+
+@dataclass(frozen=True)
+class ActiveLevels:
+    """Strength and threshold of the pack's active rules, from the profile.
+
+    The pack's active rules all run inside ZAP's one script scanner, whose policy entry has a single
+    strength; so dast hands each rule its own levels through global script variables.
+    """
+
+    strength: str = "MEDIUM"
+    threshold: str = "MEDIUM"
+    per_rule: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    per_category: Mapping[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    timing_unit_s: float = 0.5
+
+    def of(self, rule_id: str) -> tuple[str, str]:
+        """A rule's own setting, else its category's, else the profile's."""
+        rule = pack_rule(rule_id)
+        by_category = self.per_category.get(rule.category or "", (None, None)) if rule else (None, None)
+        strength, threshold = self.per_rule.get(rule_id, (None, None))
+        return (
+            strength or by_category[0] or self.strength,
+            threshold or by_category[1] or self.threshold,
+        )
+
+
+def pack_vars(script_dir: str, active_ids: list[str], levels: ActiveLevels) -> dict[str, str]:
+    """Global script variables to set before the pack's scripts load: folder, levels, emptied counters."""
+    return {
+        PACK_DIR_VAR: script_dir,
+        TIMING_UNIT_VAR: str(round(levels.timing_unit_s * 1000)),
+        LEVELS_VAR: " ".join(f"{rule_id}={'/'.join(levels.of(rule_id))}" for rule_id in active_ids),
+        REQUESTS_VAR: "",
+    }
+
+
+def rule_requests(api: ZapApi, active_ids: list[str]) -> dict[str, int]:
+    """Requests each loaded active pack rule sent in this scan, as the scripts counted them (0: none)."""
+    published = dict(
+        entry.partition("=")[::2] for entry in (api.script_var(REQUESTS_VAR) or "").split() if "=" in entry
+    )
+    return {
+        rule_id: int(published[rule_id]) if published.get(rule_id, "").isdigit() else 0
+        for rule_id in active_ids
+    }
 
 
 def _rule(entry: Mapping[str, Any]) -> PackRule:
@@ -68,6 +154,7 @@ def _rule(entry: Mapping[str, Any]) -> PackRule:
         description=" ".join(str(entry["description"]).split()),
         solution=" ".join(str(entry["solution"]).split()),
         references=tuple(str(r) for r in entry.get("references", ())),
+        category=str(entry["category"]) if entry.get("category") else None,
     )
 
 
@@ -101,8 +188,12 @@ def load_pack(
     script_dir: str,
     include_active: bool,
     disabled: frozenset[str] = frozenset(),
+    levels: ActiveLevels | None = None,
 ) -> list[RuleInfo]:
-    """Load the pack's scripts, except rules a profile disabled; returns the rules now running."""
+    """Load the pack's scripts, except rules a profile disabled; returns the rules now running.
+
+    An active rule at threshold OFF is not loaded either (ZAP's meaning of OFF).
+    """
     if not script_dir:
         raise EngineError(
             "the engine lacks ZAP's standard rules and dast's rule pack cannot be loaded into it: "
@@ -110,10 +201,18 @@ def load_pack(
             setting="script_dir",
         )
     engine = script_engine(caps)
+    levels = levels or ActiveLevels()
+    chosen = [
+        rule
+        for rule in pack_rules()
+        if not ((rule.kind == "active" and not include_active) or rule.rule_id in disabled)
+        and not (rule.kind == "active" and levels.of(rule.rule_id)[1] == "OFF")
+    ]
+    # The scripts read these when they run; the shared library's location before anything loads.
+    active_ids = [r.rule_id for r in chosen if r.kind == "active"]
+    api.set_script_vars(pack_vars(script_dir, active_ids, levels))
     loaded: list[RuleInfo] = []
-    for rule in pack_rules():
-        if (rule.kind == "active" and not include_active) or rule.rule_id in disabled:
-            continue
+    for rule in chosen:
         path = str(PurePosixPath(script_dir) / rule.file)
         api.load_script(f"dast-{rule.rule_id}", rule.kind, engine, path)
         loaded.append(RuleInfo(rule_id=rule.rule_id, name=rule.name, kind=rule.kind))

@@ -92,11 +92,24 @@ class Scope(_Section):
     exclude_static_assets: bool = False
 
 
+def _optional_threads(value: object) -> int | None:
+    return None if value is None else _threads(value)
+
+
 class Spider(_Section):
     enabled: bool = True
     max_duration: Duration = 120.0
     max_depth: int = Field(default=5, ge=0, le=100)
     max_children: int = Field(default=0, ge=0, description="0: no limit")
+    threads: Annotated[int | None, BeforeValidator(_optional_threads)] = Field(
+        default=None, description="spider threads; null: rate.threads (the rate limit applies either way)"
+    )
+    # What the spider reads links from; null leaves the engine's own setting.
+    parse_comments: bool | None = None
+    parse_robots_txt: bool | None = None
+    parse_sitemap_xml: bool | None = None
+    process_forms: bool | None = Field(default=None, description="follow forms (GET)")
+    post_forms: bool | None = Field(default=None, description="submit POST forms too")
 
 
 class AjaxSpider(_Section):
@@ -161,6 +174,8 @@ class Active(_Section):
     max_rule_duration: Duration = 0.0  # 0: no per-rule limit
     strength: Annotated[Strength, BeforeValidator(_upper)] = "MEDIUM"
     threshold: Annotated[Threshold, BeforeValidator(_upper)] = "MEDIUM"
+    # Time-based rules of dast's rule pack delay by this unit x 1 (LOW) .. 4 (INSANE).
+    timing_unit: Annotated[Duration, Field(gt=0, le=5)] = 0.5
     categories: dict[Category, CategorySetting] = Field(default_factory=dict)
     rules: list[ActiveRule] = Field(default_factory=list)
 
@@ -217,6 +232,25 @@ class Sarif(_Section):
     )
 
 
+def _exchanges_per_rule(value: object) -> object:
+    return MAX_EXCHANGES_PER_RULE if value == "all" else value
+
+
+# The engine is asked for at most this many messages per scan (dast.core.exchanges.MAX_FETCHES).
+MAX_EXCHANGES_PER_RULE = 1000
+
+
+class Evidence(_Section):
+    # The storage rule keeps a 10,000-instance record small; a small app can afford every exchange.
+    exchanges_per_rule: Annotated[int, BeforeValidator(_exchanges_per_rule)] = Field(
+        default=3,
+        ge=0,
+        le=MAX_EXCHANGES_PER_RULE,
+        description="request and response kept for the first N instances of a rule per site ('all': every one); "
+        "every instance keeps its curl",
+    )
+
+
 class Profile(_Section):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     description: str = ""
@@ -248,6 +282,7 @@ class Profile(_Section):
     assertions: list[Assertion] = Field(default_factory=list, max_length=500)
     assertions_sets: list[SetRef] = Field(default_factory=list, max_length=20)
     sarif: Sarif = Field(default_factory=lambda: Sarif())
+    evidence: Evidence = Field(default_factory=lambda: Evidence())
 
     @model_validator(mode="after")
     def _users_need_auth(self) -> Profile:

@@ -137,3 +137,43 @@ def wait_for_line(process: subprocess.Popen[str], needle: str, timeout_s: float)
     if not found:
         pytest.fail(f"never saw {needle!r} within {timeout_s} s; output: {''.join(seen)[-2000:]}")
     return seen
+
+
+def start_demo_container(client: Any, image: str, label: str, **env: str) -> tuple[Any, str]:
+    """The demo app in a container of the caller's own (labelled `label`), published on loopback only.
+
+    Returns the container and its base URL once /healthz answers 200 (bounded: 60 s).
+    """
+    import urllib.request
+
+    from dast.polling import Deadline, SystemClock, poll_until
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    name = f"{label.replace('.', '-')}-{secrets.token_hex(4)}"
+    container = client.containers.run(
+        image,
+        name=name,
+        detach=True,
+        labels={label: name},
+        ports={"8000/tcp": ("127.0.0.1", None)},
+        environment=env,
+    )
+
+    def answering() -> bool:
+        container.reload()
+        bindings = container.attrs["NetworkSettings"]["Ports"].get("8000/tcp") or []
+        if not bindings:
+            return False
+        try:
+            with opener.open(f"http://127.0.0.1:{bindings[0]['HostPort']}/healthz", timeout=5) as response:
+                return bool(response.status == 200)
+        except OSError:
+            return False
+
+    try:
+        assert poll_until(answering, Deadline.after(SystemClock(), 60)), container.logs()[-2000:]
+    except BaseException:
+        container.remove(force=True)
+        raise
+    port = container.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostPort"]
+    return container, f"http://127.0.0.1:{port}/"

@@ -28,12 +28,11 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
-from engines import ROOT, dast, new_run_id, require_local_engine, run_env, zap_processes
+from engines import ROOT, dast, new_run_id, require_local_engine, run_env, start_demo_container, zap_processes
 
 from dast.core.auth import request_line
 from dast.engine.auth_interface import StaticCredential
 from dast.engine.local import LocalProvider
-from dast.polling import Deadline, SystemClock, poll_until
 
 pytestmark = pytest.mark.engine
 
@@ -99,30 +98,10 @@ def start_demo(docker_client: Any, image: str, **env: str) -> DemoApp:
     user = f"member-{secrets.token_hex(3)}"
     # Characters that URL-encoding, form-encoding, HTML-escaping and base64 all change.
     password = f"pw+{secrets.token_hex(4)}/&={secrets.token_hex(2)}"
-    name = f"dast-test-auth-{secrets.token_hex(4)}"
-    container = docker_client.containers.run(
-        image,
-        name=name,
-        detach=True,
-        labels={TEST_LABEL: name},
-        ports={"8000/tcp": ("127.0.0.1", None)},
-        environment={"DEMO_MEMBER_USER": user, "DEMO_MEMBER_PASSWORD": password, **env},
+    container, url = start_demo_container(
+        docker_client, image, TEST_LABEL, DEMO_MEMBER_USER=user, DEMO_MEMBER_PASSWORD=password, **env
     )
-
-    def answering() -> bool:
-        container.reload()
-        bindings = container.attrs["NetworkSettings"]["Ports"].get("8000/tcp") or []
-        if not bindings:
-            return False
-        try:
-            with _OPENER.open(f"http://127.0.0.1:{bindings[0]['HostPort']}/healthz", timeout=5) as response:
-                return bool(response.status == 200)
-        except OSError:
-            return False
-
-    assert poll_until(answering, Deadline.after(SystemClock(), 60)), container.logs()[-2000:]
-    port = container.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostPort"]
-    return DemoApp(f"http://127.0.0.1:{port}/", user, password, container)
+    return DemoApp(url, user, password, container)
 
 
 @pytest.fixture(scope="module")
@@ -188,6 +167,21 @@ def test_with_auth_the_logged_in_vulnerabilities_are_found(auth_scan: tuple[Scan
     assert record["completeness"]["status"] == "complete", record["completeness"]
     phases = [p["name"] for p in record["phases"]]
     assert phases.index("login") < phases.index("assertions") < phases.index("spider")
+
+
+def test_every_instance_of_the_demo_scan_has_request_response_and_curl(auth_scan: tuple[Scan, int]) -> None:
+    """`make demo`'s profile keeps every exchange (evidence.exchanges_per_rule: all)."""
+    result, _ = auth_scan
+    record = result.results
+    exchanges = {e["message_id"]: e for e in record["exchanges"]}
+    instances = [i for f in record["findings"] for i in f["instances"]]
+    assert len(instances) >= 20, "the positive control: the demo scan has many instances"
+    for instance in instances:
+        assert instance["replay"].startswith("curl -i "), instance
+        exchange = exchanges[instance["exchange"]]
+        method, url = exchange["request"]["header"].split(" ", 2)[:2]
+        assert (method, url) == (instance["method"], instance["url"])
+        assert exchange["response"]["header"].startswith("HTTP/1.1 "), exchange["response"]["header"][:80]
 
 
 def test_a_session_dropped_mid_scan_is_logged_in_again_and_recorded(

@@ -13,7 +13,6 @@ import base64
 import html
 import json
 import re
-import secrets
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -24,12 +23,11 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from engines import require_local_engine
+from engines import require_local_engine, start_demo_container
 from typer.testing import CliRunner
 
 from dast.cli.app import app
 from dast.engine.local import LocalProvider
-from dast.polling import Deadline, SystemClock, poll_until
 
 pytestmark = pytest.mark.engine
 
@@ -77,29 +75,9 @@ def forms(value: str) -> dict[str, str]:
 @pytest.fixture
 def demo_url(docker_client: Any, demo_image: str) -> Iterator[str]:
     """The demo app in a container of this test's own, published on loopback only."""
-    name = f"dast-test-secrets-{secrets.token_hex(4)}"
-    container = docker_client.containers.run(
-        demo_image,
-        name=name,
-        detach=True,
-        labels={TEST_LABEL: name},
-        ports={"8000/tcp": ("127.0.0.1", None)},
-    )
+    container, url = start_demo_container(docker_client, demo_image, TEST_LABEL)
     try:
-
-        def answering() -> bool:
-            container.reload()
-            bindings = container.attrs["NetworkSettings"]["Ports"].get("8000/tcp") or []
-            if not bindings:
-                return False
-            try:
-                return fetch(f"http://127.0.0.1:{bindings[0]['HostPort']}/healthz").status == 200
-            except OSError:
-                return False
-
-        assert poll_until(answering, Deadline.after(SystemClock(), 60)), container.logs()[-2000:]
-        port = container.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostPort"]
-        yield f"http://127.0.0.1:{port}/"
+        yield url
     finally:
         container.remove(force=True)
 

@@ -71,6 +71,15 @@ def results(id: str, content: str | bytes | None, *fragments: str) -> Case:
     return Case(id, ("--from", "{tmp}/results.json"), fragments, files=files, command="report")
 
 
+_SHOP = "{name: shop, url: 'http://127.0.0.1:9/'}"
+
+
+def fleet(id: str, content: str | None, *fragments: str, extra: tuple[str, ...] = ()) -> Case:
+    files = {"fleet.yaml": content} if content is not None else {}
+    name = "fleet.yaml" if content is not None else "nope.yaml"
+    return Case(id, ("run", f"{{tmp}}/{name}", *extra), fragments, files=files, command="fleet")
+
+
 CASES: list[Case] = [
     # --- what to scan ------------------------------------------------------------------
     scan("nothing-to-scan", (), "nothing to scan"),
@@ -316,6 +325,9 @@ CASES: list[Case] = [
     profile("profile-sarif-route-dotdot", "name: x\nsarif: {routes: {'^/a': ../a.py}}\n", "sarif.routes", "leaves the repository"),
     profile("profile-sarif-route-number", "name: x\nsarif: {routes: {'^/a': 5}}\n", "sarif.routes", "expected a file path"),
     profile("profile-sarif-routes-list", "name: x\nsarif: {routes: [app/a.py]}\n", "sarif.routes"),
+    profile("profile-evidence-negative", "name: x\nevidence: {exchanges_per_rule: -1}\n", "evidence.exchanges_per_rule", "greater than or equal to 0"),
+    profile("profile-evidence-word", "name: x\nevidence: {exchanges_per_rule: every}\n", "evidence.exchanges_per_rule"),
+    profile("profile-evidence-too-many", "name: x\nevidence: {exchanges_per_rule: 5000}\n", "evidence.exchanges_per_rule", "less than or equal to 1000"),
     profile("profile-sarif-unknown-key", "name: x\nsarif: {anchor: Dockerfile}\n", "sarif.anchor: unknown key"),
     Case("report-sarif-anchor-bad", ("--from", "{tmp}/results.json", "--sarif-anchor", "/etc/x"), ("'--sarif-anchor'", "not relative"), files={"results.json": json.dumps(_record())}, command="report"),
     results("results-sarif-route-regex", _edit([{"pattern": "(", "path": "a.py"}], "sarif", "routes"), "sarif.routes[0]", "invalid regular expression"),
@@ -325,6 +337,35 @@ CASES: list[Case] = [
     results("results-replay-number", _edit(5, "findings", 0, "instances", 0, "replay"), "findings[0].instances[0].replay: expected a string, got a number"),
     results("results-body-length-text", _edit("big", "exchanges", 0, "response", "body_length"), "exchanges[0].response.body_length: expected an integer"),
     Case("report-fail-on-new-alone", ("--from", "{tmp}/results.json", "--fail-on-new"), ("--fail-on-new needs --baseline",), files={"results.json": _edit(None, "baseline")}, command="report"),
+    # --- fleet files (issue 13): every target checked before anything starts ----------------
+    fleet("fleet-missing-file", None, "nope.yaml: cannot read"),
+    fleet("fleet-not-mapping", "- shop\n", "expected a mapping with a 'targets' list"),
+    fleet("fleet-yaml-syntax", "targets: [\n", "YAML syntax error"),
+    fleet("fleet-no-targets", "targets: []\n", "targets: no targets"),
+    fleet("fleet-unknown-top-key", f"targets: [{_SHOP}]\ncolour: red\n", "colour: unknown key"),
+    fleet("fleet-unknown-target-key", "targets: [{name: shop, url: 'http://127.0.0.1:9/', colour: red}]\n", "target 'shop': colour: unknown key"),
+    fleet("fleet-no-name", "targets: [{url: 'http://127.0.0.1:9/'}]\n", "targets[0]: name: required key is missing"),
+    fleet("fleet-bad-name", "targets: [{name: 'a b', url: 'http://127.0.0.1:9/'}]\n", "target 'a b': name:", "report folder"),
+    fleet("fleet-name-reserved", "targets: [{name: index.html, url: 'http://127.0.0.1:9/'}]\n", "target 'index.html': name:", "fleet's own report file"),
+    fleet("fleet-name-dotdot", "targets: [{name: '..', url: 'http://127.0.0.1:9/'}]\n", "target '..': name:"),
+    fleet("fleet-duplicate-names", f"targets: [{_SHOP}, {_SHOP.replace('9/', '10/')}]\n", "target 'shop': name: given 2 times"),
+    fleet("fleet-duplicate-url", "targets: [{name: a, url: 'http://127.0.0.1:9/'}, {name: b, url: 'http://127.0.0.1:9'}]\n", "is given to 2 targets"),
+    fleet("fleet-url-and-image", "targets: [{name: shop, url: 'http://127.0.0.1:9/', image: 'shop:1', port: 80}]\n", "target 'shop':", "either url or image"),
+    fleet("fleet-nothing", "targets: [{name: shop}]\n", "target 'shop':", "nothing to scan"),
+    fleet("fleet-image-no-port", "targets: [{name: shop, image: 'shop:1'}]\n", "target 'shop':", "image needs port"),
+    fleet("fleet-port-range", "targets: [{name: shop, image: 'shop:1', port: 70000}]\n", "target 'shop': port:", "less than or equal to 65535"),
+    fleet("fleet-ftp-url", "targets: [{name: shop, url: 'ftp://127.0.0.1/'}]\n", "target 'shop': url:", "http(s) URL"),
+    fleet("fleet-bad-fail-on", "targets: [{name: shop, url: 'http://127.0.0.1:9/', fail_on: severe}]\n", "target 'shop': fail_on:", "high, medium, low"),
+    fleet("fleet-bad-profile", "targets: [{name: shop, url: 'http://127.0.0.1:9/', profile: nosuch}]\n", "target 'shop':", "no such profile"),
+    fleet("fleet-bad-health-path", "targets: [{name: shop, url: 'http://127.0.0.1:9/', health_path: up}]\n", "target 'shop': health_path:"),
+    fleet("fleet-second-target-bad", f"targets: [{_SHOP}, {{name: blog, url: 'http://127.0.0.1:10/', wait: 0}}]\n", "target 'blog': wait:"),
+    fleet("fleet-auth-secret-missing", "targets: [{name: shop, url: 'http://127.0.0.1:9/', auth_header: 'Authorization: Bearer $DAST_TEST_NO_SUCH_TOKEN'}]\n", "target 'shop':", "DAST_TEST_NO_SUCH_TOKEN"),
+    fleet("fleet-auth-literal-secret", "targets: [{name: shop, url: 'http://127.0.0.1:9/', auth_header: 'Authorization: Bearer abc'}]\n", "target 'shop':", "environment variable"),
+    fleet("fleet-fail-on-new-alone", "targets: [{name: shop, url: 'http://127.0.0.1:9/', fail_on_new: true}]\n", "target 'shop':", "fail_on_new needs baseline"),
+    fleet("fleet-bad-shard", f"targets: [{_SHOP}]\n", "--shard", "3/2", extra=("--shard", "3/2")),
+    fleet("fleet-shard-word", f"targets: [{_SHOP}]\n", "--shard", "I/N", extra=("--shard", "half")),
+    fleet("fleet-concurrency-zero", f"targets: [{_SHOP}]\n", "--concurrency must be 1-32", extra=("--concurrency", "0")),
+    fleet("fleet-zap-docker", f"targets: [{_SHOP}]\n", "--zap docker cannot serve a fleet", extra=("--zap", "docker")),
 ]  # fmt: skip
 
 

@@ -95,6 +95,31 @@ def test_first_three_instances_of_a_rule_per_site_keep_their_exchange_and_every_
     assert finding.instances[5].replay == 'curl -i "${TARGET:-http://shop}/page5"'
 
 
+def test_a_profile_can_keep_every_instance_s_exchange_or_none() -> None:
+    paths = [f"/page{n}" for n in range(6)]
+    alerts = [
+        alert(pluginId="10038", alert="CSP", url=f"{ENGINE.rstrip('/')}{p}", param="", messageId=str(n + 1))
+        for n, p in enumerate(paths)
+    ]
+    engine = Engine(*(message(n + 1, p) for n, p in enumerate(paths)))
+    every = attach_exchanges(findings_of(*alerts), engine, ENGINE, BASE, full_per_rule_and_site=1000)
+    assert all(i.exchange == i.message_id for i in every.findings[0].instances)
+    assert len(every.exchanges) == 6
+    engine.calls.clear()
+    none = attach_exchanges(findings_of(*alerts), engine, ENGINE, BASE, full_per_rule_and_site=0)
+    assert not any(i.exchange for i in none.findings[0].instances) and none.exchanges == ()
+    assert engine.calls == [] and all(i.replay for i in none.findings[0].instances)
+
+
+def test_the_profile_s_all_is_the_engine_fetch_bound() -> None:
+    from dast.core.exchanges import MAX_FETCHES
+    from dast.profiles.model import MAX_EXCHANGES_PER_RULE, Evidence
+
+    assert MAX_EXCHANGES_PER_RULE == MAX_FETCHES
+    assert Evidence.model_validate({"exchanges_per_rule": "all"}).exchanges_per_rule == MAX_FETCHES
+    assert Evidence().exchanges_per_rule == FULL_PER_RULE_AND_SITE
+
+
 def test_a_message_is_stored_once_however_many_rules_point_to_it() -> None:
     alerts = [
         alert(pluginId=rule, alert=f"rule {rule}", url=f"{ENGINE}", param="", messageId="7")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +78,68 @@ def test_bad_passive_rules_are_profile_errors(tmp_path: Any) -> None:
     with pytest.raises(ProfileError) as raised:
         load_profile(str(path))
     assert "passive.rules.0.threshold" in raised.value.problems[0]
+
+
+# --- the pack's passive detection logic, read from the scripts (JavaScript regex and lists as text) ----
+
+PACK = Path(__file__).resolve().parents[2] / "dast" / "engine" / "rulepack"
+
+
+def _script(name: str) -> str:
+    return (PACK / name).read_text(encoding="utf-8")
+
+
+def _js_regex(source: str, var: str) -> re.Pattern[str]:
+    """A `var NAME = /.../flags;` literal of a script, compiled by Python (the syntax used is common to both)."""
+    match = re.search(rf"^var {var} = /(?P<body>.+)/(?P<flags>[a-z]*);$", source, re.M)
+    assert match, f"no regex literal {var}"
+    return re.compile(match["body"], re.I if "i" in match["flags"] else 0)
+
+
+def _js_strings(source: str, var: str) -> list[str]:
+    match = re.search(rf"^var {var} = \[\n(?P<body>.*?)\n\];$", source, re.M | re.S)
+    assert match, f"no string list {var}"
+    return [json.loads(s) for s in re.findall(r'"(?:[^"\\]|\\.)*"', match["body"])]
+
+
+@pytest.mark.parametrize(
+    ("server", "leaks"),
+    [
+        ("Apache/2.4.41 (Ubuntu)", True),
+        ("nginx/1.25.3", True),
+        ("Microsoft-IIS/10.0", True),
+        ("DemoShop/1.4.2", True),
+        ("BaseHTTP/0.6 Python/3.11.2", True),
+        ("Jetty(9.4.z-SNAPSHOT)", True),
+        ("Apache/2", True),
+        ("1.2.3", True),
+        ("nginx", False),
+        ("Apache", False),
+        ("AmazonS3", False),
+        ("ECS (dcb/7F84)", False),
+        ("cloudflare", False),
+        ("gws", False),
+        ("Kestrel", False),
+        ("h2o", False),
+    ],
+)
+def test_10036_needs_a_version_token_not_just_a_digit(server: str, leaks: bool) -> None:
+    version = _js_regex(_script("pscan_10036_server_version.js"), "VERSION")
+    assert bool(version.search(server)) is leaks
+
+
+def test_10037_reports_every_non_empty_x_powered_by() -> None:
+    source = _script("pscan_10037_x_powered_by.js")
+    assert 'getHeaderValues("X-Powered-By")' in source
+    assert "if (values.length == 0) return;" in source
+
+
+def test_90022_ignores_quoted_error_messages_on_pages_that_did_not_fail() -> None:
+    source = _script("pscan_90022_error_disclosure.js")
+    traces, messages = _js_strings(source, "TRACES"), _js_strings(source, "MESSAGES")
+    assert not set(traces) & set(messages)
+    # What documentation quotes (the demo's /trap/docs page) is a message, never a trace.
+    for quoted in ("You have an error in your SQL syntax", "sqlite3.OperationalError"):
+        assert quoted in messages
+    assert "Traceback (most recent call last)" in traces
+    assert "if (message != null && status < 500) return;" in source

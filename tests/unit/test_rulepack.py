@@ -13,10 +13,23 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from fakes import CORE_CAPS, FakeClock, FakeProvider, FakeTarget, FakeZap, make_profile
+from pydantic import ValidationError
 
-from dast.engine import traffic_guard
+from dast.core.events import RecordingObserver
+from dast.core.scan import ScanRequest, run_scan
+from dast.engine import rulepack, traffic_guard
+from dast.models import Risk, RunRecord
+from dast.profiles.model import CATEGORY_IDS
 
 PACK = Path(__file__).resolve().parents[2] / "dast" / "engine" / "rulepack"
+LIB = PACK / "lib" / "active.js"
+# How an active script loads the shared library: from the folder dast names in a global variable, so it
+# works wherever the pack is mounted on the ZAP host.
+LIB_LOAD = (
+    'load(Java.type("org.zaproxy.zap.extension.script.ScriptVars").getGlobalVar("dast.rulepack.dir") '
+    '+ "/lib/active.js");'
+)
 DOCUMENT = yaml.safe_load((PACK / "rules.yaml").read_text(encoding="utf-8"))
 RULES: list[dict[str, Any]] = DOCUMENT["rules"]
 RISK = {"Informational": 0, "Low": 1, "Medium": 2, "High": 3}
@@ -65,8 +78,11 @@ def test_pack_lists_every_script_once() -> None:
     files = [r["file"] for r in RULES]
     assert len(files) == len(set(files))
     assert len({r["id"] for r in RULES}) == len(RULES)
-    # HTTP Sender scripts (the origin guard, the credential) are no rules.
-    scripts = [p.name for p in PACK.glob("*.js") if not p.name.startswith("httpsender_")]
+    # Rules are the ascan_/pscan_ scripts; HTTP Sender scripts (the origin guard, the credential) and
+    # standalone ones are no rules.
+    scripts = [p.name for p in PACK.glob("*.js") if p.name.startswith(("ascan_", "pscan_"))]
+    others = {p.name for p in PACK.glob("*.js")} - set(scripts)
+    assert all(name.startswith(("httpsender_", "standalone_")) for name in others), others
     assert traffic_guard.SCRIPT_FILE.startswith("httpsender_")
     assert sorted(files) == sorted(scripts)
 
@@ -104,19 +120,43 @@ def test_references_are_documentation_links(rule: dict[str, Any]) -> None:
 @pytest.mark.parametrize("rule", RULES, ids=_ids)
 def test_alerts_are_raised_under_the_rule_id(rule: dict[str, Any]) -> None:
     code = _code_without_rule_and_comments(_source(rule))
-    scanner = {"active": "as", "passive": "ps"}[rule["type"]]
     signature = {
-        "active": r"function scan\(as, msg, param, value\)",
+        "active": r"function scan(Node)?\(as, msg(, param, value)?\)",
         "passive": r"function scan\(ps, msg, src\)",
     }
     assert re.search(signature[rule["type"]], code)
-    # Every alert chain starts with newAlert() and sets the plugin id first, from RULE.id only.
+    assert "raiseAlert(" not in code
+    if rule["type"] == "active":
+        # Active rules raise through the shared library, which sets the plugin id from RULE.id.
+        assert LIB_LOAD in code
+        assert ".newAlert(" not in code
+        # Its own ctx.raise, or the shared time-based SQL flow (lib/sql_time.js), which raises the same way.
+        assert re.search(r"\bctx\.raise\(|\bdastSqlTimeScan\(RULE, ", code), "script raises no alert"
+        if "dastSqlTimeScan(" in code:
+            assert LIB_LOAD.replace("active.js", "sql_time.js") in code
+        return
     chains = re.findall(r"\b(\w+)\.newAlert\(\)\s*\.(\w+)\(([^)]*)\)", code)
     assert chains, "script raises no alert"
-    assert all(chain == (scanner, "setPluginId", "RULE.id") for chain in chains), chains
+    assert all(chain == ("ps", "setPluginId", "RULE.id") for chain in chains), chains
     assert len(re.findall(r"\.setPluginId\(", code)) == len(chains)
     assert len(re.findall(r"\.raise\(\)", code)) == len(chains)
-    assert "raiseAlert(" not in code
+
+
+def test_the_library_raises_under_the_rules_id_and_never_follows_redirects() -> None:
+    code = _code_without_rule_and_comments(LIB.read_text(encoding="utf-8"))
+    chains = re.findall(r"\b(\w+(?:\.\w+)?)\.newAlert\(\)\s*\.(\w+)\(([^)]*)\)", code)
+    assert chains == [("this.as", "setPluginId", "this.rule.id")]
+    assert len(re.findall(r"\.raise\(\)", code)) == 1
+    # The one place that sends: sendAndReceive(message, followRedirects=false, ...), counted first.
+    sends = re.findall(r"sendAndReceive\(([^)]*)\)", code)
+    assert sends == ["m, false, false"]
+    assert code.index("dastCount(this.rule.id)") < code.index("sendAndReceive(")
+
+
+def test_active_scripts_send_only_through_the_library() -> None:
+    for rule in (r for r in RULES if r["type"] == "active"):
+        code = _code_without_rule_and_comments(_source(rule))
+        assert "sendAndReceive(" not in code, rule["file"]
 
 
 @pytest.mark.parametrize("rule", RULES, ids=_ids)
@@ -137,3 +177,130 @@ def test_no_payload_names_another_host(rule: dict[str, Any]) -> None:
 def test_only_chosen_passive_rules_see_attack_traffic(rule: dict[str, Any]) -> None:
     defines = "function appliesToHistoryType(" in _source(rule)
     assert defines == (rule["id"] in SCANS_ATTACK_TRAFFIC)
+
+
+# --- strength, threshold and request counts -------------------------------------------------
+
+ACTIVE = [r for r in RULES if r["type"] == "active"]
+README = Path(__file__).resolve().parents[2] / "README.md"
+_README_ROW = re.compile(r"^\| (?P<id>\d+) \| [^|]+ \|.*?((?: \d+ / \d+ \|){4})", re.M)
+
+
+def _readme_counts() -> dict[str, list[tuple[int, int]]]:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Rule pack") :]
+    section = section[: section.index("\n### ", 1)]
+    rows: dict[str, list[tuple[int, int]]] = {}
+    for row in _README_ROW.finditer(section):
+        cells = re.findall(r"(\d+) / (\d+)", row.group(2))
+        rows[row.group("id")] = [(int(a), int(b)) for a, b in cells]
+    return rows
+
+
+@pytest.mark.parametrize("rule", ACTIVE, ids=_ids)
+def test_declared_counts_grow_with_strength(rule: dict[str, Any]) -> None:
+    counts = rulepack.declared_requests(str(rule["id"]))
+    previous = rulepack.Requests(0, 0)
+    for strength in rulepack.STRENGTHS:
+        current = counts[strength]
+        assert 1 <= current.clean <= current.most, strength
+        assert current.clean >= previous.clean and current.most >= previous.most, strength
+        previous = current
+
+
+def test_readme_rule_pack_table_matches_the_scripts() -> None:
+    table = _readme_counts()
+    declared = {
+        str(r["id"]): [
+            (c.clean, c.most)
+            for c in map(rulepack.declared_requests(str(r["id"])).get, rulepack.STRENGTHS)
+            if c
+        ]
+        for r in ACTIVE
+    }
+    assert table == declared
+
+
+def test_pack_vars_give_every_active_rule_its_levels_in_one_variable() -> None:
+    levels = rulepack.ActiveLevels(
+        strength="LOW", threshold="HIGH", per_rule={"40018": ("INSANE", None), "90020": (None, "LOW")}
+    )
+    values = rulepack.pack_vars("/mnt/pack", ["40018", "90020", "6"], levels)
+    # ZAP keeps about 50 global variables in all: the pack uses four, however many rules it has.
+    assert values == {
+        rulepack.PACK_DIR_VAR: "/mnt/pack",
+        rulepack.TIMING_UNIT_VAR: "500",
+        rulepack.LEVELS_VAR: "40018=INSANE/HIGH 90020=LOW/LOW 6=LOW/HIGH",
+        rulepack.REQUESTS_VAR: "",
+    }
+
+
+def test_load_pack_sets_the_variables_before_the_first_script_loads() -> None:
+    zap = FakeZap(CORE_CAPS)
+    levels = rulepack.ActiveLevels(per_rule={"40003": (None, "OFF")}, timing_unit_s=0.25)
+    loaded = rulepack.load_pack(zap, CORE_CAPS, "/zap/pack", include_active=True, levels=levels)
+    names = zap.names()
+    assert names.index("set_script_vars") < names.index("load_script")
+    assert zap.script_vars[rulepack.PACK_DIR_VAR] == "/zap/pack"
+    assert zap.script_vars[rulepack.TIMING_UNIT_VAR] == "250"
+    # Threshold OFF: ZAP's meaning, the rule does not run at all.
+    assert "40003" not in {r.rule_id for r in loaded}
+    listed = dict(e.split("=") for e in zap.script_vars[rulepack.LEVELS_VAR].split())
+    assert "40003" not in listed
+    assert listed["90020"] == "MEDIUM/MEDIUM"
+    assert set(listed) == {r.rule_id for r in loaded if r.kind == "active"}
+    assert zap.script_vars[rulepack.REQUESTS_VAR] == ""
+
+
+def test_rule_requests_reads_what_the_scripts_published() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.script_vars[rulepack.REQUESTS_VAR] = "40018=17 6=junk 90035=3"
+    assert rulepack.rule_requests(zap, ["40018", "6", "90020"]) == {"40018": 17, "6": 0, "90020": 0}
+    assert rulepack.rule_requests(FakeZap(CORE_CAPS), ["6"]) == {"6": 0}
+
+
+def test_a_scan_records_the_requests_per_pack_rule() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.script_vars[rulepack.REQUESTS_VAR] = "40018=7"
+    profile = make_profile("full", active={"strength": "HIGH", "rules": [{"id": 6, "strength": "LOW"}]})
+    request = ScanRequest(profile=profile, profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
+    provider = FakeProvider(zap, script_dir="/zap/pack")
+    record = run_scan(request, FakeTarget(), provider, RecordingObserver(), FakeClock())
+    # load_pack emptied the counters; the fake's scripts "sent" nothing after that.
+    assert set(record.rule_requests) == {r.rule_id for r in record.rules if r.kind == "active"}
+    assert set(record.rule_requests.values()) == {0}
+    listed = dict(e.split("=") for e in zap.script_vars[rulepack.LEVELS_VAR].split())
+    assert listed["40018"] == "HIGH/MEDIUM" and listed["6"] == "LOW/MEDIUM"
+    assert RunRecord.from_dict(record.to_dict()).rule_requests == record.rule_requests
+
+
+def test_the_profile_bounds_the_time_unit_and_hands_it_to_the_scripts() -> None:
+    profile = make_profile("full", active={"timing_unit": 0.25})
+    assert profile.active.timing_unit == 0.25
+    for bad in (0, 10):
+        with pytest.raises(ValidationError, match="timing_unit"):
+            make_profile("full", active={"timing_unit": bad})
+
+
+@pytest.mark.parametrize("rule", ACTIVE, ids=_ids)
+def test_active_rules_name_one_of_zaps_categories(rule: dict[str, Any]) -> None:
+    assert rule.get("category") in CATEGORY_IDS
+
+
+def test_a_rules_own_level_beats_its_categorys_which_beats_the_profiles() -> None:
+    levels = rulepack.ActiveLevels(
+        strength="LOW",
+        threshold="MEDIUM",
+        per_rule={"40018": ("INSANE", None)},
+        per_category={"injection": ("HIGH", "LOW")},
+    )
+    assert levels.of("40018") == ("INSANE", "LOW")  # own strength, the category's threshold
+    assert levels.of("90020") == ("HIGH", "LOW")  # injection
+    assert levels.of("6") == ("LOW", "MEDIUM")  # server_security: the profile's
+
+
+def test_the_library_reads_and_writes_the_variables_dast_sets_and_reads() -> None:
+    code = LIB.read_text(encoding="utf-8")
+    for name in (rulepack.LEVELS_VAR, rulepack.REQUESTS_VAR, rulepack.TIMING_UNIT_VAR):
+        assert f'"{name}"' in code, name
+    assert f'getGlobalVar("{rulepack.PACK_DIR_VAR}")' in LIB_LOAD

@@ -122,12 +122,13 @@ def test_baseline_runs_phases_in_order_and_never_attacks() -> None:
     names = scan.zap.names()
     assert "start_active_scan" not in names
     assert "apply_policy" not in names
-    assert scan.zap.first_calls()[:6] == [
+    assert scan.zap.first_calls()[:7] == [
         "new_session",
         "capabilities",
         "apply_traffic_policy",  # before the first request to the target
         "create_context",
         "access_url",
+        "set_spider_options",
         "start_spider",
     ]
     assert scan.zap.called("access_url") == [(HOST_URL,)]
@@ -202,8 +203,9 @@ PASSIVE_PACK = [r.rule_id for r in pack_rules() if r.kind == "passive"]
 
 
 def test_pack_has_thirteen_rules() -> None:
-    assert len(ALL_PACK) == 13
-    assert len(PASSIVE_PACK) == 9
+    # At least the first thirteen; issue 11 adds more (active and passive), each id once.
+    assert len(ALL_PACK) >= 13 and len(set(ALL_PACK)) == len(ALL_PACK)
+    assert len(PASSIVE_PACK) >= 9
 
 
 @pytest.mark.parametrize(
@@ -543,10 +545,12 @@ def test_odd_alert_values_do_not_break_grouping() -> None:
 
 
 def test_alerts_are_fetched_in_pages() -> None:
-    alerts = [alert(url=f"http://127.0.0.1:8080/p{n}", messageId=str(n)) for n in range(1201)]
+    alerts = [alert(url=f"http://127.0.0.1:8080/p{n}", messageId=str(n)) for n in range(4201)]
     scan = run(make_profile("baseline"), FakeZap(alerts=alerts))
-    assert [args[1:] for args in scan.zap.called("alerts")] == [(0, 500), (500, 500), (1000, 500)]
-    assert len(scan.record.findings[0].instances) == 1201
+    # Until a short page; no count first (ZAP's count reads the whole alert table too).
+    assert [args[1:] for args in scan.zap.called("alerts")] == [(0, 2000), (2000, 2000), (4000, 2000)]
+    assert not scan.zap.called("alert_count")
+    assert len(scan.record.findings[0].instances) == 4201
 
 
 # --- failures and cleanup -----------------------------------------------------------------

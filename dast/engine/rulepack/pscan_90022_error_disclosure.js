@@ -6,30 +6,35 @@
 var RULE = {
   id: 90022,
   name: "Application Error Disclosure",
-  risk: 2, confidence: 2, cwe: 200, wasc: 13,
+  risk: 2, confidence: 2, cwe: 209, wasc: 13,
   description: "The response contains output that looks like an unhandled error from the application or its platform, such as a stack trace, a framework error page or a database driver message (or, failing that, the request ended in a bare HTTP 500). Such output can reveal source file paths, function and class names, library and framework versions, fragments of queries and configuration details, all of which help an attacker understand the application and aim further attacks; it also shows that the input reached code that did not cope with it. Pages that legitimately show error text, such as documentation, can be false positives.",
   solution: "Catch exceptions centrally and return a generic error page or API error body with a suitable status code and no technical details; include a random reference number that support staff can look up in the server-side logs, where the full error is recorded. Turn off debug and development modes (framework debug pages, detailed error output, display_errors and similar) in production. Then fix the fault that raised the error, which often means validating the input that caused it.",
   reference: "https://owasp.org/www-community/Improper_Error_Handling\nhttps://cheatsheetseries.owasp.org/cheatsheets/Error_Handling_Cheat_Sheet.html\nhttps://cwe.mitre.org/data/definitions/209.html"
 };
-// Evidence strings of framework/runtime error output (case-sensitive literal matches).
-var PATTERNS = [
+// Evidence strings of framework/runtime error output (case-sensitive literal matches). TRACES are the
+// shape of raw error output (stack traces, the platform's own error markup); MESSAGES are error texts that
+// documentation and help pages quote too, so on a page that did not fail (status below 500) they are
+// only reported as Informational.
+var TRACES = [
   "Traceback (most recent call last)",
-  "sqlite3.OperationalError",
   "Exception in thread \"",
   "java.lang.NullPointerException",
   "at java.base/",
-  "Microsoft OLE DB Provider for",
-  "ODBC SQL Server Driver",
-  "Unhandled Exception:",
   "Server Error in '/' Application",
-  "Stack trace:",
   "PHP Fatal error",
   "<b>Fatal error</b>:",
   "<b>Warning</b>:",
+  "Internal Server Error</title>"
+];
+var MESSAGES = [
+  "sqlite3.OperationalError",
+  "Microsoft OLE DB Provider for",
+  "ODBC SQL Server Driver",
+  "Unhandled Exception:",
+  "Stack trace:",
   "Parse error: syntax error",
   "You have an error in your SQL syntax",
-  "The error occurred in",
-  "Internal Server Error</title>"
+  "The error occurred in"
 ];
 
 // History types (org.parosproxy.paros.model.HistoryReference) this rule scans. ZAP 2.11.1's
@@ -51,6 +56,13 @@ function appliesToHistoryType(historyType) {
   return false;
 }
 
+function firstFound(body, patterns) {
+  for (var i = 0; i < patterns.length; i++) {
+    if (body.indexOf(patterns[i]) >= 0) return patterns[i];
+  }
+  return null;
+}
+
 function scan(ps, msg, src) {
   var rh = msg.getResponseHeader();
   var status = rh.getStatusCode();
@@ -58,27 +70,25 @@ function scan(ps, msg, src) {
   var ct = String(rh.getHeader("Content-Type") || "").toLowerCase();
   if (ct.length > 0 && ct.indexOf("text") < 0 && ct.indexOf("json") < 0 && ct.indexOf("xml") < 0) return;
   var body = String(msg.getResponseBody().toString());
-  for (var i = 0; i < PATTERNS.length; i++) {
-    if (body.indexOf(PATTERNS[i]) >= 0) {
-      ps.newAlert()
-        .setPluginId(RULE.id).setName(RULE.name)
-        .setRisk(RULE.risk).setConfidence(RULE.confidence)
-        .setDescription(RULE.description).setSolution(RULE.solution).setReference(RULE.reference)
-        .setCweId(RULE.cwe).setWascId(RULE.wasc)
-        .setEvidence(PATTERNS[i])
-        .setMessage(msg)
-        .raise();
-      return;
-    }
+  var trace = firstFound(body, TRACES);
+  var message = trace == null ? firstFound(body, MESSAGES) : null;
+  var risk = RULE.risk;
+  var other = "";
+  var evidence = trace || message;
+  // A page that quotes an error message but did not fail is most often documentation; reporting it,
+  // even as Informational, would sit under the rule's Medium finding next to the real disclosures.
+  if (message != null && status < 500) return;
+  if (evidence == null) {
+    if (status != 500) return;
+    risk = 1;
+    evidence = String(rh.getPrimeHeader());
   }
-  if (status == 500) {
-    ps.newAlert()
-      .setPluginId(RULE.id).setName(RULE.name)
-      .setRisk(1).setConfidence(RULE.confidence)
-      .setDescription(RULE.description).setSolution(RULE.solution).setReference(RULE.reference)
-      .setCweId(RULE.cwe).setWascId(RULE.wasc)
-      .setEvidence(String(msg.getResponseHeader().getPrimeHeader()))
-      .setMessage(msg)
-      .raise();
-  }
+  ps.newAlert()
+    .setPluginId(RULE.id).setName(RULE.name)
+    .setRisk(risk).setConfidence(risk == 0 ? 1 : RULE.confidence)
+    .setDescription(RULE.description).setSolution(RULE.solution).setReference(RULE.reference)
+    .setCweId(RULE.cwe).setWascId(RULE.wasc)
+    .setEvidence(evidence).setOtherInfo(other)
+    .setMessage(msg)
+    .raise();
 }

@@ -1,0 +1,1 @@
+"""`dast fleet`: many targets on warm shared engines (file model, shards, engine groups, runner, reports)."""
