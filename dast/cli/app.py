@@ -33,11 +33,13 @@ from dast.cli.options import (
     FailOn,
     FailOnNew,
     Formats,
+    LogFile,
     OptionalFailOn,
     OutDir,
     SarifAnchor,
     Suppressions,
     TemplateDir,
+    Verbose,
 )
 from dast.cli.triage_command import diff_command, suppress_command, triage_app
 from dast.cli.verdict import error, say, with_hint
@@ -275,13 +277,8 @@ def scan(
         typer.Option("--progress", envvar="DAST_PROGRESS", help="auto|rich|plain: progress display."),
     ] = ProgressStyle.AUTO,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict and problems.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
-    log_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--log-file", help="Also log everything (debug level) to this file.", callback=validate.log_file
-        ),
-    ] = None,
+    verbose: Verbose = False,
+    log_file: LogFile = None,
 ) -> None:
     """Scan an app and gate on the findings.
 
@@ -399,13 +396,8 @@ def fleet_run(
         typer.Option("--zap-url", envvar="DAST_ZAP_URL", help="API URL of a running ZAP (remote)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdicts and problems.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
-    log_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--log-file", help="Also log everything (debug level) to this file.", callback=validate.log_file
-        ),
-    ] = None,
+    verbose: Verbose = False,
+    log_file: LogFile = None,
 ) -> None:
     """Scan every target of a fleet file; reports per target in OUT/<name>/, plus index.html and
     junit-fleet.xml. Exit code: as `scan`, over all targets (1 > 3 > 4 > 0)."""

@@ -98,3 +98,12 @@ SarifAnchor = Annotated[
         callback=validate.sarif_anchor,
     ),
 ]
+
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")]
+
+LogFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--log-file", help="Also log everything (debug level) to this file.", callback=validate.log_file
+    ),
+]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -19,33 +20,29 @@ def _int(value: object) -> int:
         return -1
 
 
-# Alerts carry a handful of distinct risk and confidence labels; each is parsed once.
-_RISKS: dict[str, Risk] = {}
-_CONFIDENCES: dict[str, Confidence] = {}
-
-
 def _risk(alert: Mapping[str, Any]) -> Risk:
-    label = str(alert.get("risk", "Informational"))
-    found = _RISKS.get(label)
-    if found is None:
-        try:
-            found = Risk.parse(label)
-        except ValueError:
-            found = Risk.INFO
-        _RISKS[label] = found
-    return found
+    return _risk_of(str(alert.get("risk", "Informational")))
 
 
 def _confidence(alert: Mapping[str, Any]) -> Confidence:
-    label = str(alert.get("confidence", "Medium"))
-    found = _CONFIDENCES.get(label)
-    if found is None:
-        try:
-            found = Confidence.parse(label)
-        except ValueError:
-            found = Confidence.MEDIUM
-        _CONFIDENCES[label] = found
-    return found
+    return _confidence_of(str(alert.get("confidence", "Medium")))
+
+
+# Alerts carry a handful of distinct risk and confidence labels; each is parsed once.
+@functools.cache
+def _risk_of(label: str) -> Risk:
+    try:
+        return Risk.parse(label)
+    except ValueError:
+        return Risk.INFO
+
+
+@functools.cache
+def _confidence_of(label: str) -> Confidence:
+    try:
+        return Confidence.parse(label)
+    except ValueError:
+        return Confidence.MEDIUM
 
 
 def _as_is(url: str) -> str:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from dast.errors import UsageError
 from dast.gate import parse_fail_on
+from dast.profiles.loader import validation_message
 
 # A target's name becomes its report folder's name: one path segment, nothing a shell must quote.
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,62}")
@@ -168,14 +169,7 @@ def _describe(document: Mapping[str, Any], error: Mapping[str, Any]) -> str:
         label = f"target {name!r}" if isinstance(name, str) else f"targets[{loc[1]}]"
         field = ".".join(str(p) for p in loc[2:])
         where = f"{label}: {field}" if field else label
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required key is missing"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}: {message}"
+    return f"{where}: {validation_message(error)}"
 
 
 def _cross_target_problems(fleet: FleetFile) -> list[str]:

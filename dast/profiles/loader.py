@@ -138,11 +138,14 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def _describe(path: Path, error: Mapping[str, Any]) -> str:
     location = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    return f"{path}: {location}: {validation_message(error)}"
+
+
+def validation_message(error: Mapping[str, Any]) -> str:
+    """One pydantic validation error in the words profile and fleet files use."""
     kind = error["type"]
     if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required key is missing"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{path}: {location}: {message}"
+        return "unknown key"
+    if kind == "missing":
+        return "required key is missing"
+    return str(error["msg"]).removeprefix("Value error, ")

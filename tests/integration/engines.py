@@ -6,13 +6,16 @@ Tests are marked `engine`; with DAST_REQUIRE_ENGINES=1 their skips become failur
 from __future__ import annotations
 
 import codecs
+import contextlib
 import os
 import re
 import secrets
 import select
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -177,3 +180,36 @@ def start_demo_container(client: Any, image: str, label: str, **env: str) -> tup
         raise
     port = container.attrs["NetworkSettings"]["Ports"]["8000/tcp"][0]["HostPort"]
     return container, f"http://127.0.0.1:{port}/"
+
+
+def wait_for(done: Callable[[], bool], what: str, timeout_s: float) -> None:
+    """Fail the test unless `done()` becomes true within `timeout_s`."""
+    from dast.polling import Deadline, SystemClock, poll_until
+
+    assert poll_until(done, Deadline.after(SystemClock(), timeout_s)), (
+        f"{what} did not finish in {timeout_s} s"
+    )
+
+
+@contextlib.contextmanager
+def serve_script(script: Path) -> Iterator[str]:
+    """A test's own stdlib HTTP server (`script PORT`) on a free loopback port; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = subprocess.Popen([sys.executable, str(script), str(port)])
+    base = f"http://127.0.0.1:{port}"
+
+    def answering() -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    try:
+        wait_for(answering, f"the test server {script.name}", 10)
+        yield base
+    finally:
+        server.kill()
+        server.wait()

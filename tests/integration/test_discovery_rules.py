@@ -9,18 +9,13 @@ node-level rule sends per folder and per file as its script declares.
 from __future__ import annotations
 
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-import requests
-from engines import require_local_engine
+from engines import require_local_engine, serve_script, wait_for
 
 from dast.engine import rulepack
 from dast.engine.interface import EngineSession
@@ -35,39 +30,10 @@ PASSIVE = ["10036", "10037", "90022"]
 TIMEOUT_S = 120.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait(done: Any, what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT_S
-    while not done():
-        assert time.monotonic() < deadline, f"{what} did not finish"
-        time.sleep(0.2)
-
-
 @pytest.fixture(scope="module")
 def target() -> Iterator[str]:
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, str(TARGET_SCRIPT), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with serve_script(TARGET_SCRIPT) as base:
         yield base
-    finally:
-        server.kill()
-        server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +50,7 @@ def engine(target: str) -> Iterator[EngineSession]:
         zap = _raw(session)
         api.access_url(target + "/")
         spider = zap.spider.scan(target + "/")
-        _wait(lambda: int(zap.spider.status(spider)) >= 100, "spider")
+        wait_for(lambda: int(zap.spider.status(spider)) >= 100, "spider", TIMEOUT_S)
         yield session
 
 
@@ -95,7 +61,7 @@ def scanned(engine: EngineSession, target: str) -> tuple[list[dict[str, Any]], d
     # The site as spidered (alerts add the paths they name, e.g. /.git/config, to the Sites tree).
     paths = sorted({urlsplit(str(u)).path or "/" for u in zap.core.urls(target)})
     sent = _active_scan(engine, target + "/", "MEDIUM", recurse=True)
-    _wait(lambda: int(zap.pscan.records_to_scan) == 0, "passive scan")
+    wait_for(lambda: int(zap.pscan.records_to_scan) == 0, "passive scan", TIMEOUT_S)
     alerts = [a for a in zap.core.alerts(target) if a["pluginId"] in ACTIVE + PASSIVE]
     return alerts, sent, paths
 
@@ -111,7 +77,7 @@ def _active_scan(session: EngineSession, url: str, strength: str, recurse: bool)
     api.set_script_vars(rulepack.pack_vars(session.script_dir, ACTIVE, levels))
     zap = _raw(session)
     scan = zap.ascan.scan(url, recurse=recurse)
-    _wait(lambda: int(zap.ascan.status(scan)) >= 100, "active scan")
+    wait_for(lambda: int(zap.ascan.status(scan)) >= 100, "active scan", TIMEOUT_S)
     return rulepack.rule_requests(api, ACTIVE)
 
 

@@ -3,9 +3,6 @@ and silence on the trap pages (tests/integration/injection_target.py, a small se
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -13,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
-from engines import require_local_engine
+from engines import require_local_engine, serve_script, wait_for
 
 from dast.engine import rulepack
 from dast.engine.interface import EngineSession
@@ -29,32 +25,10 @@ UNIT_S = 0.25  # time unit of the time-based checks: INSANE delays by 1 s
 SCAN_TIMEOUT_S = 120.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def target() -> Iterator[str]:
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, str(TARGET_SCRIPT), str(port)])
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                requests.get(base + "/", timeout=1)
-                break
-            except requests.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    with serve_script(TARGET_SCRIPT) as base:
         yield base
-    finally:
-        server.kill()
-        server.wait()
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +67,9 @@ def _scan(
         else:
             api.access_url(url)
             scan_id = _start(partial(zap.ascan.scan, url, recurse=False))
-        deadline = time.monotonic() + SCAN_TIMEOUT_S
-        while int(zap.ascan.status(scan_id)) < 100:
-            assert time.monotonic() < deadline, f"active scan of {page} did not finish"
-            time.sleep(0.2)
+        wait_for(
+            lambda sid=scan_id: int(zap.ascan.status(sid)) >= 100, f"active scan of {page}", SCAN_TIMEOUT_S
+        )
     return rulepack.rule_requests(api, RULES)
 
 
