@@ -63,3 +63,18 @@ def rebase(url: str, engine_url: str, base_url: str) -> str:
     if path.startswith(prefix) or path + "/" == prefix:
         path = (base.path or "/").rstrip("/") + "/" + path[len(prefix) :]
     return urlunsplit((base.scheme, base.netloc, path, parts.query, parts.fragment))
+
+
+def rebase_text(text: str, engine_url: str, base_url: str) -> str:
+    """Free text (a rule's other-info, evidence) with every URL of the engine's origin rebased.
+
+    Rules write the URLs they saw into their texts; those hold the throwaway port too.
+    """
+    if not text or not base_url or not engine_url or engine_url == base_url:
+        return text
+    engine = urlsplit(engine_url)
+    root = f"{engine.scheme}://{engine.netloc}"
+    if root.lower() not in text.lower():
+        return text
+    pattern = re.compile(re.escape(root) + r"(?![\w.:-])[^\s\"'<>]*", re.I)
+    return pattern.sub(lambda m: rebase(m.group(0), engine_url, base_url), text)

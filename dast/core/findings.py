@@ -66,10 +66,12 @@ def build_findings(
     alerts: Iterable[Mapping[str, Any]],
     exclude: Sequence[UrlPattern] = (),
     rebase: Callable[[str], str] = _as_is,
+    rebase_text: Callable[[str], str] = _as_is,
 ) -> tuple[Finding, ...]:
     """Group alerts by (rule id, alert name); drop false positives and excluded URLs.
 
-    `rebase` names each URL under the report's stable base (excludes see the URL as the engine did).
+    `rebase` names each URL under the report's stable base (excludes see the URL as the engine did);
+    `rebase_text` does the same for URLs inside the alert's texts (attack, evidence, other info).
     Alerts are consumed as they stream in: memory grows with the distinct instances, not the alerts.
     """
     groups: dict[tuple[str, str], _Group] = {}
@@ -79,7 +81,7 @@ def build_findings(
     def redacted(text: str) -> str:
         found = memo.get(text)
         if found is None:
-            found = memo[text] = redact(text)
+            found = memo[text] = redact(rebase_text(text))
         return found
 
     for alert in alerts:

@@ -34,7 +34,7 @@ from dast.engine.interface import (
     ZapApi,
 )
 from dast.errors import InfrastructureError, StartTimeout
-from dast.identity import rebase
+from dast.identity import rebase, rebase_text
 from dast.models import (
     AssertionResult,
     AuthInfo,
@@ -53,7 +53,7 @@ from dast.models import (
 )
 from dast.polling import Clock, Deadline, SystemClock, poll_until
 from dast.profiles.model import CATEGORY_IDS, Profile
-from dast.redact import REDACTOR
+from dast.redact import REDACTOR, redact
 from dast.target.interface import RunningTarget, TargetRuntime
 from dast.urlpattern import UrlPattern
 
@@ -653,6 +653,10 @@ class _Orchestrator(AuthPhases, _EngineSetup):
             engine_seconds=self.api.active_scan_engine_seconds,
         )
         self.run_state.rule_requests = rulepack.rule_requests(self.api, self.run_state.pack_active)
+        # A rule that threw left parameters unchecked: the scan did not cover what it says.
+        for failed in rulepack.rule_errors(self.api):
+            message = redact(rebase_text(failed.message, self.url, self.run_state.target.url))
+            self._incomplete(f"rule {failed.rule_id} failed {failed.count} time(s) in the engine: {message}")
         return True
 
     def _collect(self) -> None:
@@ -663,7 +667,12 @@ class _Orchestrator(AuthPhases, _EngineSetup):
         alerts = Tally(self.api.alert_stream(self.url, self.session.script_dir))
         excludes = [UrlPattern(p) for p in self.profile.scope.exclude]
         base = self.run_state.target.url
-        findings = build_findings(alerts, exclude=excludes, rebase=lambda url: rebase(url, self.url, base))
+        findings = build_findings(
+            alerts,
+            exclude=excludes,
+            rebase=lambda url: rebase(url, self.url, base),
+            rebase_text=lambda text: rebase_text(text, self.url, base),
+        )
         # Each finding's request and response, from the engine's history, within the reserve.
         evidence = attach_exchanges(
             findings,

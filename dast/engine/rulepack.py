@@ -39,6 +39,12 @@ PACK_DIR_VAR = "dast.rulepack.dir"
 TIMING_UNIT_VAR = "dast.timing.unit_ms"
 LEVELS_VAR = "dast.rulepack.levels"  # "<id>=<STRENGTH>/<THRESHOLD> ..."
 REQUESTS_VAR = "dast.rulepack.requests"  # "<id>=<n> ...", written by the scripts
+ACTIVE_VAR = "dast.rulepack.active"  # the active rule files the runner runs, in order
+ERRORS_VAR = "dast.rulepack.errors"  # "<id>=<count>:<last message> |...", written by the runner
+# ZAP 2.11.1 evaluates every active script anew (in a fresh script engine) twice per node, so the
+# active rules run behind one small entry script whose runner compiles each rule once (a copy per concurrent thread).
+ACTIVE_ENTRY_FILE = "active_entry.js"
+ACTIVE_ENTRY_SCRIPT = "dast-active"
 # One line in each active script: `requests: {LOW: [n, max], MEDIUM: [...], HIGH: [...], INSANE: [...]}`.
 _REQUESTS_LINE = re.compile(r"^\s*requests:\s*\{(?P<body>[^}]*)\}", re.M)
 _REQUESTS_ENTRY = re.compile(r"(?P<level>[A-Z]+):\s*\[\s*(?P<clean>\d+)\s*,\s*(?P<most>\d+)\s*\]")
@@ -121,12 +127,15 @@ class ActiveLevels:
 
 
 def pack_vars(script_dir: str, active_ids: list[str], levels: ActiveLevels) -> dict[str, str]:
-    """Global script variables to set before the pack's scripts load: folder, levels, emptied counters."""
+    """Global script variables to set before the pack's scripts load: folder, rules, levels, emptied counters."""
+    active = [rule for rule in map(pack_rule, active_ids) if rule is not None and rule.kind == "active"]
     return {
         PACK_DIR_VAR: script_dir,
+        ACTIVE_VAR: " ".join(rule.file for rule in active),
         TIMING_UNIT_VAR: str(round(levels.timing_unit_s * 1000)),
-        LEVELS_VAR: " ".join(f"{rule_id}={'/'.join(levels.of(rule_id))}" for rule_id in active_ids),
+        LEVELS_VAR: " ".join(f"{rule.rule_id}={'/'.join(levels.of(rule.rule_id))}" for rule in active),
         REQUESTS_VAR: "",
+        ERRORS_VAR: "",
     }
 
 
@@ -139,6 +148,26 @@ def rule_requests(api: ZapApi, active_ids: list[str]) -> dict[str, int]:
         rule_id: int(published[rule_id]) if published.get(rule_id, "").isdigit() else 0
         for rule_id in active_ids
     }
+
+
+@dataclass(frozen=True)
+class RuleError:
+    """An active pack rule that threw in the engine: how often, and its last message (redact before use)."""
+
+    rule_id: str
+    count: int
+    message: str
+
+
+def rule_errors(api: ZapApi) -> list[RuleError]:
+    """Active pack rules that threw during this scan, as the runner recorded them."""
+    errors = []
+    for entry in (api.script_var(ERRORS_VAR) or "").split(" |"):
+        rule_id, eq, rest = entry.partition("=")
+        count, _colon, message = rest.partition(":")
+        if eq and rule_id.strip() and count.isdigit():
+            errors.append(RuleError(rule_id.strip(), int(count), message.strip()))
+    return errors
 
 
 def _rule(entry: Mapping[str, Any]) -> PackRule:
@@ -209,14 +238,18 @@ def load_pack(
         and not (rule.kind == "active" and levels.of(rule.rule_id)[1] == "OFF")
     ]
     # The scripts read these when they run; the shared library's location before anything loads.
-    active_ids = [r.rule_id for r in chosen if r.kind == "active"]
-    api.set_script_vars(pack_vars(script_dir, active_ids, levels))
-    loaded: list[RuleInfo] = []
+    active = [r.rule_id for r in chosen if r.kind == "active"]
+    api.set_script_vars(pack_vars(script_dir, active, levels))
     for rule in chosen:
-        path = str(PurePosixPath(script_dir) / rule.file)
-        api.load_script(f"dast-{rule.rule_id}", rule.kind, engine, path)
-        loaded.append(RuleInfo(rule_id=rule.rule_id, name=rule.name, kind=rule.kind))
-    return loaded
+        if rule.kind == "passive":
+            api.load_script(
+                f"dast-{rule.rule_id}", rule.kind, engine, str(PurePosixPath(script_dir) / rule.file)
+            )
+    if active:
+        api.load_script(
+            ACTIVE_ENTRY_SCRIPT, "active", engine, str(PurePosixPath(script_dir) / ACTIVE_ENTRY_FILE)
+        )
+    return [RuleInfo(rule_id=rule.rule_id, name=rule.name, kind=rule.kind) for rule in chosen]
 
 
 def engine_rules(caps: EngineCapabilities, include_active: bool) -> list[RuleInfo]:

@@ -10,7 +10,7 @@ from fakes import FakeClock, FakeProvider, FakeTarget, FakeZap, alert, make_prof
 from dast.core.events import RecordingObserver
 from dast.core.findings import build_findings
 from dast.core.scan import ScanRequest, run_scan
-from dast.identity import check_name, default_name, rebase
+from dast.identity import check_name, default_name, rebase, rebase_text
 from dast.models import Risk, RunRecord
 from dast.target.interface import RunningTarget
 
@@ -51,6 +51,23 @@ def test_a_name_is_a_plain_token(bad: str) -> None:
 )
 def test_rebase(url: str, engine: str, base: str, expected: str) -> None:
     assert rebase(url, engine, base) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            f"Sent to {ENGINE}guestbook in name; shown on {ENGINE}.",
+            "Sent to http://shop/guestbook in name; shown on http://shop/.",
+        ),
+        (f"<a href='{ENGINE}x?a=1'>", "<a href='http://shop/x?a=1'>"),
+        ("ping 127.0.0.1;cat /etc/passwd", "ping 127.0.0.1;cat /etc/passwd"),  # a value, not the origin
+        (f"{ENGINE.rstrip('/')}0/x", f"{ENGINE.rstrip('/')}0/x"),  # another port that starts alike
+        ("", ""),
+    ],
+)
+def test_rebase_text_names_the_engines_origin_in_free_text(text: str, expected: str) -> None:
+    assert rebase_text(text, ENGINE, "http://shop/") == expected
 
 
 def scan(zap: FakeZap, base: str = "", in_network: bool = False) -> RunRecord:

@@ -78,11 +78,11 @@ def test_pack_lists_every_script_once() -> None:
     files = [r["file"] for r in RULES]
     assert len(files) == len(set(files))
     assert len({r["id"] for r in RULES}) == len(RULES)
-    # Rules are the ascan_/pscan_ scripts; HTTP Sender scripts (the origin guard, the credential) and
-    # standalone ones are no rules.
+    # Rules are the ascan_/pscan_ scripts; HTTP Sender scripts (the origin guard, the credential),
+    # standalone ones and the active rules' one entry script are no rules.
     scripts = [p.name for p in PACK.glob("*.js") if p.name.startswith(("ascan_", "pscan_"))]
     others = {p.name for p in PACK.glob("*.js")} - set(scripts)
-    assert all(name.startswith(("httpsender_", "standalone_")) for name in others), others
+    assert all(name.startswith(("httpsender_", "standalone_", "active_entry")) for name in others), others
     assert traffic_guard.SCRIPT_FILE.startswith("httpsender_")
     assert sorted(files) == sorted(scripts)
 
@@ -226,12 +226,14 @@ def test_pack_vars_give_every_active_rule_its_levels_in_one_variable() -> None:
         strength="LOW", threshold="HIGH", per_rule={"40018": ("INSANE", None), "90020": (None, "LOW")}
     )
     values = rulepack.pack_vars("/mnt/pack", ["40018", "90020", "6"], levels)
-    # ZAP keeps about 50 global variables in all: the pack uses four, however many rules it has.
+    # ZAP keeps about 50 global variables in all: the pack uses six, however many rules it has.
     assert values == {
         rulepack.PACK_DIR_VAR: "/mnt/pack",
+        rulepack.ACTIVE_VAR: "ascan_40018_sql_injection.js ascan_90020_os_command_injection.js ascan_6_path_traversal.js",
         rulepack.TIMING_UNIT_VAR: "500",
         rulepack.LEVELS_VAR: "40018=INSANE/HIGH 90020=LOW/LOW 6=LOW/HIGH",
         rulepack.REQUESTS_VAR: "",
+        rulepack.ERRORS_VAR: "",
     }
 
 

@@ -221,13 +221,19 @@ def test_pack_has_thirteen_rules() -> None:
 def test_rule_pack_loading(engine_caps: Any, base: str, mode: str, expected: list[str], source: str) -> None:
     scan = run(make_profile(base, rulepack=mode), FakeZap(engine_caps))
     loaded = scan.zap.called("load_script")
-    assert [name for name, *_ in loaded] == [f"dast-{rule_id}" for rule_id in expected]
+    # Passive rules load one script each; active rules run behind the one entry script (its runner).
+    rules = {r.rule_id: r for r in pack_rules()}
+    active = [rule_id for rule_id in expected if rules[rule_id].kind == "active"]
+    assert [name for name, *_ in loaded] == [
+        f"dast-{rule_id}" for rule_id in expected if rule_id not in active
+    ] + (["dast-active"] if active else [])
     assert {engine for _n, _t, engine, _p in loaded} <= {"Oracle Nashorn"}
-    files = {r.rule_id: r for r in pack_rules()}
     for name, kind, _engine, path in loaded:
-        rule = files[name.removeprefix("dast-")]
-        assert kind == rule.kind
-        assert path == f"/zap/dast-rulepack/{rule.file}"
+        file = "active_entry.js" if name == "dast-active" else rules[name.removeprefix("dast-")].file
+        assert kind == ("active" if name == "dast-active" else rules[name.removeprefix("dast-")].kind)
+        assert path == f"/zap/dast-rulepack/{file}"
+    run_files = scan.zap.script_vars.get("dast.rulepack.active", "").split()
+    assert run_files == [rules[rule_id].file for rule_id in active]
     assert scan.record.engine.rule_source == source
     if expected:
         assert f"rule pack loaded: {len(expected)} rules" in scan.notices()
@@ -241,8 +247,8 @@ def test_rule_pack_loading(engine_caps: Any, base: str, mode: str, expected: lis
 def test_a_rule_disabled_in_the_profile_is_not_loaded_from_the_pack() -> None:
     profile = make_profile("full", active={"rules": [{"id": 40018, "enabled": False}, {"id": 99999}]})
     scan = run(profile, FakeZap(CORE_CAPS))
-    loaded = {name for name, *_ in scan.zap.called("load_script")}
-    assert "dast-40018" not in loaded and "dast-40012" in loaded
+    running = scan.zap.script_vars["dast.rulepack.active"].split()
+    assert "ascan_40018_sql_injection.js" not in running and "ascan_40012_xss_reflected.js" in running
     assert "40018" not in {r.rule_id for r in scan.record.rules}
     assert "profile rule 99999 is not in this engine; its settings are ignored" in scan.notices()
 

@@ -5,7 +5,8 @@
 //  - A request whose origin (scheme://host:port) is not an allowed origin is re-pointed at a closed
 //    port on loopback: it fails on this machine, and nothing reaches the foreign host (no DNS lookup
 //    either). It is counted.
-//  - Requests to an allowed origin are spaced at least `interval` apart across all of ZAP's threads.
+//  - Requests to an allowed origin are spaced at least `interval` apart across all of ZAP's threads,
+//    per origin: targets that share an engine (a fleet) each get the whole rate.
 //
 // Settings: ZAP global script variables that dast sets through the API before loading the script.
 //   dast.guard.origins      allowed origins separated by spaces, lower case, default ports written
@@ -19,12 +20,14 @@
 var ScriptVars = Java.type("org.zaproxy.zap.extension.script.ScriptVars");
 var URI = Java.type("org.apache.commons.httpclient.URI");
 var AtomicLongArray = Java.type("java.util.concurrent.atomic.AtomicLongArray");
+var HashMap = Java.type("java.util.HashMap");
 var JavaSystem = Java.type("java.lang.System");
 var JavaThread = Java.type("java.lang.Thread");
 
 var STATE_KEY = "dast.guard.state";
-// State slots: the scan's start (nanoTime), the next free send time (us after start), blocked count.
-var START = 0, NEXT_US = 1, BLOCKED = 2;
+// State slots: the scan's start (nanoTime), blocked count; per origin, the next free send time (us
+// after start).
+var START = 0, BLOCKED = 1;
 // One lock for every copy of this script in the JVM: ZAP may evaluate the script more than once.
 var LOCK = ScriptVars.class;
 
@@ -33,29 +36,31 @@ function setting(name) {
   return value == null ? "" : String(value);
 }
 
-// [run id, AtomicLongArray]; replaced when dast starts another scan on the same engine.
+// [run id, AtomicLongArray, origin -> next free send time]; replaced when dast starts another scan
+// on the same engine.
 var state = Java.synchronized(function () {
   var run = setting("run");
   var current = ScriptVars.getGlobalCustomVar(STATE_KEY);
   if (current == null || String(current[0]) != run) {
-    var counters = new AtomicLongArray(3);
+    var counters = new AtomicLongArray(2);
     counters.set(START, JavaSystem.nanoTime());
-    current = Java.to([run, counters], "java.lang.Object[]");
+    current = Java.to([run, counters, new HashMap()], "java.lang.Object[]");
     ScriptVars.setGlobalCustomVar(STATE_KEY, current);
     ScriptVars.setGlobalVar("dast.guard.blocked", "0");
   }
-  return current[1];
+  return current;
 }, LOCK);
 
 var countBlocked = Java.synchronized(function (counters) {
   ScriptVars.setGlobalVar("dast.guard.blocked", String(counters.incrementAndGet(BLOCKED)));
 }, LOCK);
 
-// Reserves the next send slot; returns how many microseconds to wait for it.
-var reserve = Java.synchronized(function (counters, intervalUs) {
-  var now = Math.floor((JavaSystem.nanoTime() - counters.get(START)) / 1000);
-  var slot = Math.max(now, counters.get(NEXT_US));
-  counters.set(NEXT_US, slot + intervalUs);
+// Reserves the origin's next send slot; returns how many microseconds to wait for it.
+var reserve = Java.synchronized(function (current, origin, intervalUs) {
+  var now = Math.floor((JavaSystem.nanoTime() - current[1].get(START)) / 1000);
+  var next = current[2].get(origin);
+  var slot = Math.max(now, next == null ? 0 : Number(next));
+  current[2].put(origin, slot + intervalUs);
   return slot - now;
 }, LOCK);
 
@@ -80,11 +85,12 @@ function allowed(origin) {
 // nothing may escape from here. Any failure blocks the request instead (fail closed).
 function sendingRequest(msg, initiator, helper) {
   var header = msg.getRequestHeader();
-  var counters = null;
+  var current = null;
   try {
-    counters = state();
-    if (allowed(originOf(header.getURI()))) {
-      pace(counters);
+    current = state();
+    var origin = originOf(header.getURI());
+    if (allowed(origin)) {
+      pace(current, origin);
       return;
     }
   } catch (err) {
@@ -92,16 +98,16 @@ function sendingRequest(msg, initiator, helper) {
   }
   try {
     header.setURI(new URI(setting("sink") || "http://127.0.0.1:1/", true));
-    if (counters != null) countBlocked(counters);
+    if (current != null) countBlocked(current[1]);
   } catch (err) {
     // nothing left to do; rethrowing would switch the guard off
   }
 }
 
-function pace(counters) {
+function pace(current, origin) {
   var intervalUs = parseInt(setting("interval_us"), 10);
   if (!(intervalUs > 0)) return;
-  var waitUs = reserve(counters, intervalUs);
+  var waitUs = reserve(current, origin, intervalUs);
   if (waitUs <= 0) return;
   try {
     JavaThread.sleep(Math.ceil(waitUs / 1000));
