@@ -21,8 +21,8 @@ from dast.cli.console import LOGGER, setup_logging
 from dast.cli.engine_choice import ZapChoice
 from dast.cli.environment import Environment
 from dast.cli.exit_status import OUTCOME_STATUS, ExitStatus
+from dast.cli.interrupts import signals_as_interrupts
 from dast.cli.scan_command import TARGET_LOG, ScanConfig, ScanOptions, build_scan_config
-from dast.cli.scan_command import _signals_as_interrupts as signals_as_interrupts
 from dast.cli.triage_command import today
 from dast.cli.verdict import error, say, warn, with_hint
 from dast.cli.wiring import EngineOptions

@@ -9,12 +9,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import secrets
-import signal
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 
 from rich.console import Console
 
@@ -22,6 +20,7 @@ from dast.cli.auth_options import with_cli_auth
 from dast.cli.console import LOGGER, PlainProgress, QuietProgress, RichProgress, setup_logging
 from dast.cli.environment import Environment
 from dast.cli.exit_status import ExitStatus
+from dast.cli.interrupts import signals_as_interrupts
 from dast.cli.sarif_anchor import sarif_locations
 from dast.cli.triage_command import load_plan, today
 from dast.cli.verdict import announce
@@ -31,7 +30,7 @@ from dast.core.events import ScanObserver
 from dast.core.openapi import check_definition_source
 from dast.core.scan import ScanRequest, run_scan
 from dast.core.triage import TriagePlan, triage_run
-from dast.errors import Interrupted, ResultsFileError, UsageError
+from dast.errors import ResultsFileError, UsageError
 from dast.gate import parse_fail_on
 from dast.identity import default_base_url, default_name
 from dast.models import RunRecord, SarifLocations
@@ -204,7 +203,7 @@ def run_scan_command(options: ScanOptions, env: Environment) -> ExitStatus:
         f"run {config.request.run_id}: profile {profile.profile.name} ({profile.source}), "
         f"fail on {options.fail_on}"
     )
-    with _signals_as_interrupts(), _observer(options.progress, options.quiet) as observer:
+    with signals_as_interrupts(), _observer(options.progress, options.quiet) as observer:
         env.sweep()  # only what provably dead runs left behind; never fails the scan
         record = run_scan(config.request, target_runtime, engine, observer)
     record = _named_apart(triage_run(record, config.triage, today()), options.out)
@@ -237,32 +236,6 @@ def _named_apart(record: RunRecord, out: Path) -> RunRecord:
         "give each target its own --out folder (and --name), or CI history mixes them"
     )
     return dataclasses.replace(record, warnings=(*record.warnings, warning))
-
-
-@contextlib.contextmanager
-def _signals_as_interrupts() -> Iterator[None]:
-    """SIGTERM and Ctrl-C unwind the stack, so every cleanup runs; later signals are ignored.
-
-    The handler raises KeyboardInterrupt, not a DastError: being a BaseException, no
-    `except Exception` on the way (logging's emit has one) can swallow it.
-    """
-    received: list[str] = []
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        received.append(signal.Signals(signum).name)
-        raise KeyboardInterrupt
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except KeyboardInterrupt:
-        name = received[0] if received else "SIGINT"
-        raise Interrupted(f"interrupted by {name}; everything it started was cleaned up") from None
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 @contextlib.contextmanager

@@ -108,6 +108,10 @@ def dast(*args: str) -> list[str]:
     return [sys.executable, "-m", "dast", *args]
 
 
+# The full profile without its rate cap (profiles/full-unpaced.yaml says why).
+FULL_UNPACED = str(Path(__file__).resolve().parent / "profiles" / "full-unpaced.yaml")
+
+
 def scan_demo(image: str, out: Path, *args: str) -> list[str]:
     """`dast scan` of the demo app in a container."""
     return dast(

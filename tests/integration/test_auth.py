@@ -28,7 +28,16 @@ from typing import Any
 from urllib.parse import quote, quote_plus, urlsplit
 
 import pytest
-from engines import ROOT, dast, new_run_id, require_local_engine, run_env, start_demo_container, zap_processes
+from engines import (
+    FULL_UNPACED,
+    ROOT,
+    dast,
+    new_run_id,
+    require_local_engine,
+    run_env,
+    start_demo_container,
+    zap_processes,
+)
 
 from dast.core.auth import request_line
 from dast.engine.auth_interface import StaticCredential
@@ -330,7 +339,7 @@ def test_without_auth_the_member_area_is_not_scanned_and_the_run_says_so(
 ) -> None:
     app = start_demo(docker_client, demo_image)
     try:
-        result = scan(app, tmp_path, "--profile", "full", "--fail-on", "never")
+        result = scan(app, tmp_path, "--profile", FULL_UNPACED, "--fail-on", "never")
     finally:
         app.container.remove(force=True)
     assert result.returncode == 4, result.stderr  # nothing gates, but the scan is incomplete

@@ -112,6 +112,7 @@ def scan_app(docker_client: Any, image: str, tmp: Path, **env: str) -> Scan:
             f"extends: {MEMBER_PROFILE}\n"
             "openapi: {enabled: true, url: /openapi.json, override_server: true}\n"
             "scope: {exclude_static_assets: false}\n"
+            "rate: {max_rps: null}\n"  # a container on this machine: no need for the staging cap
         )
         run_id = new_run_id("detect")
         out = tmp / "out"

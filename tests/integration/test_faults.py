@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from engines import (
+    FULL_UNPACED,
     dast,
     leftovers,
     new_run_id,
@@ -61,7 +62,16 @@ def test_zap_killed_mid_active_scan_is_exit_3_and_incomplete(
     out = tmp_path / "out"
     process = subprocess.Popen(
         scan_demo(
-            demo_image, out, "--profile", "full", "--zap", "local", "--progress", "plain", "--fail-on", "high"
+            demo_image,
+            out,
+            "--profile",
+            FULL_UNPACED,
+            "--zap",
+            "local",
+            "--progress",
+            "plain",
+            "--fail-on",
+            "high",
         ),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -94,7 +104,7 @@ def test_target_killed_mid_scan_is_exit_4_and_incomplete(
             demo_image,
             out,
             "--profile",
-            "full",
+            FULL_UNPACED,
             "--zap",
             "local",
             "--progress",

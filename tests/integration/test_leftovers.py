@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from engines import (
+    FULL_UNPACED,
     ZAP_IMAGE,
     dast,
     engine_homes,
@@ -38,7 +39,7 @@ INTERRUPT_LIMIT_S = 2.0
 
 def start_scan(demo_image: str, tmp_path: Path, run_id: str, *engine: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        scan_demo(demo_image, tmp_path / "out", "--profile", "full", "--progress", "plain", *engine),
+        scan_demo(demo_image, tmp_path / "out", "--profile", FULL_UNPACED, "--progress", "plain", *engine),
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from engines import (
+    FULL_UNPACED,
     ZAP_IMAGE,
     dast,
     engine_homes,
@@ -40,7 +41,7 @@ def test_a_signal_mid_scan_cleans_up_and_exits_130(
     out = tmp_path / "out"
     run_id = new_run_id(f"lc-{signum.name.lower()}")
     process = subprocess.Popen(
-        scan_demo(demo_image, out, "--profile", "full", "--zap", "local", "--progress", "plain"),
+        scan_demo(demo_image, out, "--profile", FULL_UNPACED, "--zap", "local", "--progress", "plain"),
         stderr=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -180,7 +181,7 @@ def test_remote_provider_scans_with_an_engine_someone_else_started(
                 demo_image,
                 tmp_path / "out",
                 "--profile",
-                "full",
+                FULL_UNPACED,
                 "--zap",
                 "remote",
                 "--zap-url",

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import jsonschema
 import pytest
 from engines import (
+    FULL_UNPACED,
     ZAP_IMAGE,
     leftovers,
     new_run_id,
@@ -190,7 +191,7 @@ def test_exclude_regex_keeps_a_path_out_of_findings_and_requests(
 ) -> None:
     require_local_engine()
     profile = write_profile(
-        tmp_path, "name: no-private\nextends: full\nscope:\n  exclude:\n    - '^/private/'\n"
+        tmp_path, "name: no-private\nextends: " + FULL_UNPACED + "\nscope:\n  exclude:\n    - '^/private/'\n"
     )
     scan = scan_demo(tmp_path / "out", demo_image, "--profile", profile, "--zap", "local")
     assert scan.exit_code == 1, scan.output

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 import pytest
-from engines import require_local_engine, start_demo_container
+from engines import FULL_UNPACED, require_local_engine, start_demo_container
 from typer.testing import CliRunner
 
 from dast.cli.app import app
@@ -121,7 +121,7 @@ def test_planted_secrets_appear_in_no_output(demo_url: str, tmp_path: Path) -> N
             "--target",
             demo_url,
             "--profile",
-            "full",
+            FULL_UNPACED,
             "--zap",
             "local",
             "--out",

@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from engines import ROOT, new_run_id, require_local_engine
+from engines import FULL_UNPACED, ROOT, new_run_id, require_local_engine
 from lxml import etree
 from typer.testing import CliRunner
 
@@ -93,9 +93,9 @@ def extra_image(docker_client: Any, demo_image: str) -> str:
 def test_two_runs_name_everything_the_same_and_a_change_shows_exactly_one_new(
     demo_image: str, extra_image: str, tmp_path: Path
 ) -> None:
-    first = scan(demo_image, tmp_path / "1", "--profile", "full")
+    first = scan(demo_image, tmp_path / "1", "--profile", FULL_UNPACED)
     second = scan(
-        demo_image, tmp_path / "2", "--profile", "full",
+        demo_image, tmp_path / "2", "--profile", FULL_UNPACED,
         "--baseline", tmp_path / "1" / "results.json", "--fail-on-new",
     )  # fmt: skip
     assert first.exit_code == 1, first.stdout + first.stderr  # the demo app fails the gate
@@ -121,7 +121,7 @@ def test_two_runs_name_everything_the_same_and_a_change_shows_exactly_one_new(
     assert (two["baseline"]["new"], two["baseline"]["fixed"]) == (0, [])
 
     third = scan(
-        extra_image, tmp_path / "3", "--profile", "full", "--fail-on", "low",
+        extra_image, tmp_path / "3", "--profile", FULL_UNPACED, "--fail-on", "low",
         "--baseline", tmp_path / "1" / "results.json", "--fail-on-new",
     )  # fmt: skip
     assert third.exit_code == 1, third.stdout + third.stderr

@@ -306,3 +306,61 @@ def test_the_library_reads_and_writes_the_variables_dast_sets_and_reads() -> Non
     for name in (rulepack.LEVELS_VAR, rulepack.REQUESTS_VAR, rulepack.TIMING_UNIT_VAR):
         assert f'"{name}"' in code, name
     assert f'getGlobalVar("{rulepack.PACK_DIR_VAR}")' in LIB_LOAD
+
+
+class _ThrowingRuleZap(FakeZap):
+    """An engine whose runner recorded a rule that threw while the active scan ran."""
+
+    def __init__(self, errors: str) -> None:
+        super().__init__(CORE_CAPS)
+        self.errors = errors
+
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str:
+        self.script_vars[rulepack.ERRORS_VAR] = self.errors
+        return super().start_active_scan(url, context_id, policy_name)
+
+
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("", []),
+        (
+            "40018=3:TypeError: x is undefined",
+            ["rule 40018 failed 3 time(s) in the engine: TypeError: x is undefined"],
+        ),
+        (
+            "6=1:Error: boom |90020=12:ReferenceError: y",
+            [
+                "rule 6 failed 1 time(s) in the engine: Error: boom",
+                "rule 90020 failed 12 time(s) in the engine: ReferenceError: y",
+            ],
+        ),
+        ("junk |40012=x:not a count", []),
+    ],
+)
+def test_a_rule_that_threw_makes_the_scan_incomplete(published: str, expected: list[str]) -> None:
+    zap = _ThrowingRuleZap(published)
+    request = ScanRequest(profile=make_profile("full"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
+    record = run_scan(
+        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
+    )
+    failed = [r for r in record.completeness.reasons if r.startswith("rule ")]
+    assert failed == expected
+    assert record.completeness.complete == (not expected)
+
+
+def test_a_rules_error_message_is_rebased_and_redacted() -> None:
+    zap = _ThrowingRuleZap("40018=1:Error at http://127.0.0.1:8080/search?token=abcdef0123456789abcdef")
+    request = ScanRequest(
+        profile=make_profile("full"),
+        profile_sha256="0" * 64,
+        fail_on=Risk.MEDIUM,
+        target_name="shop",
+        report_base_url="http://shop/",
+    )
+    record = run_scan(
+        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
+    )
+    (reason,) = [r for r in record.completeness.reasons if r.startswith("rule ")]
+    assert reason.startswith("rule 40018 failed 1 time(s) in the engine: Error at http://shop/search?token=")
+    assert "abcdef0123456789abcdef" not in reason

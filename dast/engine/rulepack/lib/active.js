@@ -2,8 +2,8 @@
 // global too). Each active script loads it first:
 //   load(Java.type("org.zaproxy.zap.extension.script.ScriptVars").getGlobalVar("dast.rulepack.dir") + "/lib/active.js");
 // dast sets dast.rulepack.dir to the pack's folder as the ZAP host sees it (a mount in a container), so
-// the scripts load wherever the pack is. ZAP evaluates a script on every call, so this file holds only
-// functions and constants.
+// the scripts load wherever the pack is. A compiled rule serves many calls (lib/runner.js), one thread at
+// a time, so this file holds only functions and constants: per-call state lives in DastRule's context.
 //
 // Settings (ZAP global script variables, set by dast before the active scan). ZAP keeps at most about 50
 // global variables, so all rules share a few:
