@@ -233,6 +233,7 @@ class FakeZap(FakeAuthOps, ZapApi):
         self.blocked = blocked
         # Global script variables; a test may preset what the pack's scripts would publish.
         self.script_vars: dict[str, str] = {}
+        self.failed_scripts: set[str] = set()  # scripts in error in the engine
         self.calls: list[Call] = []
 
     # -- bookkeeping ----------------------------------------------------------------------
@@ -369,6 +370,10 @@ class FakeZap(FakeAuthOps, ZapApi):
 
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._record("load_script", name, script_type, engine, path)
+
+    def script_failed(self, name: str) -> bool:
+        self._record("script_failed", name)
+        return name in self.failed_scripts
 
     def set_script_vars(self, values: Mapping[str, str]) -> None:
         self._record("set_script_vars", dict(values))

@@ -654,9 +654,14 @@ class _Orchestrator(AuthPhases, _EngineSetup):
         )
         self.run_state.rule_requests = rulepack.rule_requests(self.api, self.run_state.pack_active)
         # A rule that threw left parameters unchecked: the scan did not cover what it says.
-        for failed in rulepack.rule_errors(self.api):
+        for failed in rulepack.rule_errors(self.api) if self.run_state.pack_active else ():
             message = redact(rebase_text(failed.message, self.url, self.run_state.target.url))
-            self._incomplete(f"rule {failed.rule_id} failed {failed.count} time(s) in the engine: {message}")
+            if failed.rule_id == rulepack.EVERY_RULE:
+                self._incomplete(message)
+            else:
+                self._incomplete(
+                    f"rule {failed.rule_id} failed {failed.count} time(s) in the engine: {message}"
+                )
         return True
 
     def _collect(self) -> None:

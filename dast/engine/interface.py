@@ -221,6 +221,10 @@ class ZapApi(AuthApi):
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None: ...
 
     @abc.abstractmethod
+    def script_failed(self, name: str) -> bool:
+        """Whether a loaded script is in error in the engine (it threw, and ZAP stopped running it)."""
+
+    @abc.abstractmethod
     def set_script_vars(self, values: Mapping[str, str]) -> None:
         """Set global script variables (what the rule pack's scripts read)."""
 

@@ -150,6 +150,9 @@ def rule_requests(api: ZapApi, active_ids: list[str]) -> dict[str, int]:
     }
 
 
+EVERY_RULE = "*"  # a RuleError of the entry script: no rule ran
+
+
 @dataclass(frozen=True)
 class RuleError:
     """An active pack rule that threw in the engine: how often, and its last message (redact before use)."""
@@ -160,7 +163,16 @@ class RuleError:
 
 
 def rule_errors(api: ZapApi) -> list[RuleError]:
-    """Active pack rules that threw during this scan, as the runner recorded them."""
+    """Active pack rules that threw during this scan, as the runner recorded them.
+
+    When the entry script itself failed, no rule ran at all: that is one error for every rule.
+    """
+    if api.script_failed(ACTIVE_ENTRY_SCRIPT):
+        return [
+            RuleError(
+                EVERY_RULE, 1, f"the rule pack's {ACTIVE_ENTRY_FILE} failed in the engine: no active rule ran"
+            )
+        ]
     errors = []
     for entry in (api.script_var(ERRORS_VAR) or "").split(" |"):
         rule_id, eq, rest = entry.partition("=")

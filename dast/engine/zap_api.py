@@ -397,6 +397,13 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
     def load_script(self, name: str, script_type: str, engine: str, path: str) -> None:
         self._zap.script.load(name, script_type, engine, path)
 
+    def script_failed(self, name: str) -> bool:
+        scripts = self._zap.script.list_scripts or ()
+        return any(
+            isinstance(s, dict) and s.get("name") == name and str(s.get("error", "")).lower() == "true"
+            for s in scripts
+        )
+
     def set_script_vars(self, values: Mapping[str, str]) -> None:
         # Independent calls (the rule pack sets ~50): a few at once (measured: 0.57 s one by one).
         with ThreadPoolExecutor(max_workers=4, thread_name_prefix="dast-vars") as pool:

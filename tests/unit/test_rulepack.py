@@ -364,3 +364,28 @@ def test_a_rules_error_message_is_rebased_and_redacted() -> None:
     (reason,) = [r for r in record.completeness.reasons if r.startswith("rule ")]
     assert reason.startswith("rule 40018 failed 1 time(s) in the engine: Error at http://shop/search?token=")
     assert "abcdef0123456789abcdef" not in reason
+
+
+def test_a_failed_entry_script_means_no_active_rule_ran_and_the_scan_is_incomplete() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.failed_scripts.add(rulepack.ACTIVE_ENTRY_SCRIPT)
+    request = ScanRequest(profile=make_profile("full"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
+    record = run_scan(
+        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
+    )
+    assert (
+        "the rule pack's active_entry.js failed in the engine: no active rule ran"
+        in record.completeness.reasons
+    )
+    assert not record.completeness.complete
+
+
+def test_a_baseline_scan_does_not_ask_about_the_entry_script() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.failed_scripts.add(rulepack.ACTIVE_ENTRY_SCRIPT)
+    request = ScanRequest(profile=make_profile("baseline"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
+    record = run_scan(
+        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
+    )
+    assert "script_failed" not in zap.names()
+    assert not [r for r in record.completeness.reasons if "active_entry" in r]

@@ -1,8 +1,9 @@
 // dast rule pack - the runner behind active_entry.js: runs the active rules dast chose, in order.
-// Evaluated once per engine (kept in the global custom variable dast.rulepack.runner.v1; bump the
-// suffix when this file changes shape). Each rule script is compiled into a global of its own (its
-// functions and constants never meet another rule's): one copy per thread running it at the same
-// time, kept for the engine's life and compiled again only when the file changes.
+// Evaluated once per engine and version of this file (kept in the global custom variable
+// dast.runner@<this file's modification time>; ZAP takes keys of fewer than 30 characters). Each rule
+// script is compiled into a global of its own (its functions and constants never meet another rule's):
+// one copy per thread running it at the same time, kept for the engine's life and compiled again only
+// when the file changes.
 // Settings (global script variables, set by dast before the active scan):
 //   dast.rulepack.dir      the pack's folder on the ZAP host
 //   dast.rulepack.active   the active rule files to run, space-separated, in order
@@ -77,6 +78,7 @@
       each(as, "scanNode", function (rule) { rule.scanNode(as, msg.cloneRequest()); });
     }
   };
-  Vars.setGlobalCustomVar("dast.rulepack.runner.v1", runner);
+  var self = Vars.getGlobalVar("dast.rulepack.dir") + "/lib/runner.js";
+  Vars.setGlobalCustomVar("dast.runner@" + new File(self).lastModified(), runner);
   return runner;
 })();
