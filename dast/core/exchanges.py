@@ -16,11 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from dast.core.replay import curl_command, parse_request_head
 from dast.errors import EngineError
 from dast.fingerprint import site_of
-from dast.identity import rebase
+from dast.identity import rebase, rebase_text
 from dast.models import Exchange, Finding, HttpRequest, HttpResponse, Instance
 from dast.polling import Deadline
 from dast.redact import redact
@@ -186,11 +187,8 @@ def _rebased_head(head: str, engine_url: str, base_url: str) -> str:
     """Header text with the engine's throwaway host:port named as the report base."""
     if not engine_url or not base_url or engine_url == base_url:
         return head
-    head = head.replace(engine_url, base_url)
-    engine_root, base_root = engine_url.rstrip("/"), base_url.rstrip("/")
-    head = head.replace(engine_root, base_root)
-    engine_host = engine_root.split("://", 1)[-1].split("/", 1)[0]
-    base_host = base_root.split("://", 1)[-1].split("/", 1)[0]
+    head = rebase_text(head, engine_url, base_url)
+    engine_host, base_host = urlsplit(engine_url).netloc, urlsplit(base_url).netloc
     return re.sub(
         rf"(?im)^(host:[ \t]*){re.escape(engine_host)}[ \t]*(?=\r?$)", lambda m: m.group(1) + base_host, head
     )

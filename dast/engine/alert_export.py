@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
 from typing import Any
 
+from dast.engine.loaded_scripts import loaded_script
 from dast.errors import EngineError
 
 LOGGER = logging.getLogger("dast.engine")
@@ -98,8 +99,7 @@ class AlertExporter:
         types = {str(t.get("name")) for t in self._zap.script.list_types or () if isinstance(t, dict)}
         if SCRIPT_TYPE not in types:
             raise ExportUnavailable("the engine has no standalone scripts")
-        scripts = self._zap.script.list_scripts or ()
-        if any(isinstance(s, dict) and s.get("name") == SCRIPT_NAME for s in scripts):
+        if loaded_script(self._zap, SCRIPT_NAME) is not None:
             return  # loaded by an earlier scan on this engine
         engine = pick_engine([str(e) for e in self._zap.script.list_engines or ()])
         if engine is None:

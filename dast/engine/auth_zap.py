@@ -21,6 +21,7 @@ from dast.engine.auth_interface import (
     SentMessage,
     StaticCredential,
 )
+from dast.engine.loaded_scripts import in_error, loaded_script
 from dast.engine.traffic_guard import pick_script_engine
 from dast.errors import EngineError
 
@@ -118,7 +119,7 @@ class ZapAuthOps(AuthApi):
         self._zap.script.load(CREDENTIAL_SCRIPT_NAME, "httpsender", engine, path)
         self._zap.script.enable(CREDENTIAL_SCRIPT_NAME)
         script = self._credential_script()
-        if script is None or str(script.get("error", "")).lower() == "true":
+        if script is None or in_error(script):
             return "the credential script did not load"
         return None
 
@@ -126,10 +127,7 @@ class ZapAuthOps(AuthApi):
         self._post("script/action/setGlobalVar/", {"varKey": "dast.auth.value", "varValue": value or ""})
 
     def _credential_script(self) -> Mapping[str, Any] | None:
-        scripts = self._zap.script.list_scripts or ()
-        return next(
-            (s for s in scripts if isinstance(s, dict) and s.get("name") == CREDENTIAL_SCRIPT_NAME), None
-        )
+        return loaded_script(self._zap, CREDENTIAL_SCRIPT_NAME)
 
     # -- requests and counters ------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from dast.engine.interface import (
     TrafficPolicy,
     ZapApi,
 )
+from dast.engine.loaded_scripts import in_error, loaded_script
 from dast.errors import EngineAuthError, EngineError, EngineStartTimeout
 from dast.polling import Deadline, SystemClock, poll_until
 from dast.redact import redact
@@ -398,11 +399,7 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
         self._zap.script.load(name, script_type, engine, path)
 
     def script_failed(self, name: str) -> bool:
-        scripts = self._zap.script.list_scripts or ()
-        return any(
-            isinstance(s, dict) and s.get("name") == name and str(s.get("error", "")).lower() == "true"
-            for s in scripts
-        )
+        return in_error(loaded_script(self._zap, name))
 
     def set_script_vars(self, values: Mapping[str, str]) -> None:
         # Independent calls (the rule pack sets ~50): a few at once (measured: 0.57 s one by one).
@@ -453,16 +450,13 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
         return self._guard_problem()
 
     def _guard_script(self) -> Mapping[str, Any] | None:
-        scripts = self._zap.script.list_scripts or ()
-        return next(
-            (s for s in scripts if isinstance(s, dict) and s.get("name") == traffic_guard.SCRIPT_NAME), None
-        )
+        return loaded_script(self._zap, traffic_guard.SCRIPT_NAME)
 
     def _guard_problem(self) -> str | None:
         script = self._guard_script()
         if script is None:
             return "the guard script is not loaded"
-        if str(script.get("error", "")).lower() == "true":
+        if in_error(script):
             return "the guard script failed in the engine"
         if str(script.get("enabled", "")).lower() != "true":
             return "the guard script is disabled"

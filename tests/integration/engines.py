@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import os
 import re
 import secrets
@@ -110,6 +111,11 @@ def dast(*args: str) -> list[str]:
 
 # The full profile without its rate cap (profiles/full-unpaced.yaml says why).
 FULL_UNPACED = str(Path(__file__).resolve().parent / "profiles" / "full-unpaced.yaml")
+
+
+def read_results(out: Path) -> dict[str, Any]:
+    """The results.json a scan wrote to its out folder."""
+    return dict(json.loads((out / "results.json").read_text()))
 
 
 def scan_demo(image: str, out: Path, *args: str) -> list[str]:

@@ -33,6 +33,7 @@ from engines import (
     ROOT,
     dast,
     new_run_id,
+    read_results,
     require_local_engine,
     run_env,
     start_demo_container,
@@ -92,7 +93,7 @@ class Scan:
 
     @property
     def results(self) -> dict[str, Any]:
-        return dict(json.loads((self.out / "results.json").read_text()))
+        return read_results(self.out)
 
     def urls(self, rule_id: str) -> set[str]:
         return {

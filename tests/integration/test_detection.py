@@ -9,7 +9,6 @@ The README's table is the single list of what the demo app should give away.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import subprocess
@@ -20,7 +19,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from engines import ROOT, dast, new_run_id, require_local_engine, run_env, start_demo_container, zap_processes
+from engines import (
+    ROOT,
+    dast,
+    new_run_id,
+    read_results,
+    require_local_engine,
+    run_env,
+    start_demo_container,
+    zap_processes,
+)
 
 from dast.engine.rulepack import pack_rules
 
@@ -75,7 +83,7 @@ class Scan:
 
     @property
     def results(self) -> dict[str, Any]:
-        return dict(json.loads((self.out / "results.json").read_text()))
+        return read_results(self.out)
 
     def findings_above_informational(self) -> list[str]:
         return sorted(

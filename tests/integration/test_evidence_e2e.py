@@ -23,7 +23,15 @@ from typing import Any
 import lxml.html
 import pytest
 from defectdojo_reader import import_like_defectdojo
-from engines import ROOT, leftovers, new_run_id, require_local_engine, wait_for_line, zap_processes
+from engines import (
+    ROOT,
+    leftovers,
+    new_run_id,
+    read_results,
+    require_local_engine,
+    wait_for_line,
+    zap_processes,
+)
 from junitparser import Failure, JUnitXml
 from lxml import etree
 from sarif_validator import github_errors
@@ -56,8 +64,7 @@ class Scan:
 
     @property
     def record(self) -> dict[str, Any]:
-        data: dict[str, Any] = json.loads((self.out / "results.json").read_text())
-        return data
+        return read_results(self.out)
 
     def instances(self) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         return [(f, i) for f in self.record["findings"] for i in f["instances"]]

@@ -6,7 +6,6 @@ documented exit code, an honest completeness, one clear line on stderr and nothi
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -20,6 +19,7 @@ from engines import (
     dast,
     leftovers,
     new_run_id,
+    read_results,
     require_local_engine,
     run_env,
     scan_demo,
@@ -47,11 +47,6 @@ def finish(process: subprocess.Popen[str], timeout_s: float = 120) -> str:
 def assert_nothing_left(client: Any, run_id: str) -> None:
     assert leftovers(client, run_id) == []
     assert zap_processes(run_id) == []
-
-
-def record(out: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((out / "results.json").read_text())
-    return data
 
 
 def test_zap_killed_mid_active_scan_is_exit_3_and_incomplete(
@@ -86,7 +81,7 @@ def test_zap_killed_mid_active_scan_is_exit_3_and_incomplete(
     assert "Traceback" not in stderr
     errors = error_lines(stderr)
     assert len(errors) == 1 and "scan failed" in errors[0], errors
-    results = record(out)
+    results = read_results(out)
     assert results["completeness"]["status"] == "incomplete"
     assert any("scan failed" in r for r in results["completeness"]["reasons"])
     assert_nothing_left(docker_client, run_id)
@@ -126,7 +121,7 @@ def test_target_killed_mid_scan_is_exit_4_and_incomplete(
     assert len(errors) == 1 and "scan INCOMPLETE" in errors[0] and "target stopped serving" in errors[0], (
         errors
     )
-    results = record(out)
+    results = read_results(out)
     assert results["completeness"]["status"] == "incomplete"
     junit = (out / "junit.xml").read_text()
     assert re.search(r'<testcase name="scan completeness"[^>]*>\s*<error type="Incomplete"', junit)
@@ -152,7 +147,7 @@ def test_a_5_second_budget_is_incomplete(
     )
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
-    results = record(out)
+    results = read_results(out)
     assert results["completeness"]["status"] == "incomplete"
     assert results["completeness"]["reasons"]
     if allow:

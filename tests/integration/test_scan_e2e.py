@@ -21,6 +21,7 @@ from engines import (
     ZAP_IMAGE,
     leftovers,
     new_run_id,
+    read_results,
     require_image,
     require_local_engine,
     zap_processes,
@@ -50,7 +51,7 @@ class Scan:
 
     @property
     def results(self) -> dict[str, Any]:
-        return json.loads((self.out / "results.json").read_text())
+        return read_results(self.out)
 
     @property
     def target_log(self) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from engines import FULL_UNPACED, ROOT, new_run_id, require_local_engine
+from engines import FULL_UNPACED, ROOT, new_run_id, read_results, require_local_engine
 from lxml import etree
 from typer.testing import CliRunner
 
@@ -43,7 +43,7 @@ class Run:
 
     @property
     def record(self) -> dict[str, Any]:
-        return json.loads((self.out / "results.json").read_text())
+        return read_results(self.out)
 
     def text(self, name: str) -> str:
         return (self.out / name).read_text()

@@ -261,13 +261,20 @@ def test_rule_requests_reads_what_the_scripts_published() -> None:
     assert rulepack.rule_requests(FakeZap(CORE_CAPS), ["6"]) == {"6": 0}
 
 
+def _pack_scan(zap: FakeZap, profile: Any = None, **request: Any) -> RunRecord:
+    """A scan through the fakes with the rule pack's folder known to the engine."""
+    scan_request = ScanRequest(
+        profile=profile or make_profile("full"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM, **request
+    )
+    provider = FakeProvider(zap, script_dir="/zap/pack")
+    return run_scan(scan_request, FakeTarget(), provider, RecordingObserver(), FakeClock())
+
+
 def test_a_scan_records_the_requests_per_pack_rule() -> None:
     zap = FakeZap(CORE_CAPS)
     zap.script_vars[rulepack.REQUESTS_VAR] = "40018=7"
     profile = make_profile("full", active={"strength": "HIGH", "rules": [{"id": 6, "strength": "LOW"}]})
-    request = ScanRequest(profile=profile, profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
-    provider = FakeProvider(zap, script_dir="/zap/pack")
-    record = run_scan(request, FakeTarget(), provider, RecordingObserver(), FakeClock())
+    record = _pack_scan(zap, profile)
     # load_pack emptied the counters; the fake's scripts "sent" nothing after that.
     assert set(record.rule_requests) == {r.rule_id for r in record.rules if r.kind == "active"}
     assert set(record.rule_requests.values()) == {0}
@@ -340,10 +347,7 @@ class _ThrowingRuleZap(FakeZap):
 )
 def test_a_rule_that_threw_makes_the_scan_incomplete(published: str, expected: list[str]) -> None:
     zap = _ThrowingRuleZap(published)
-    request = ScanRequest(profile=make_profile("full"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
-    record = run_scan(
-        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
-    )
+    record = _pack_scan(zap)
     failed = [r for r in record.completeness.reasons if r.startswith("rule ")]
     assert failed == expected
     assert record.completeness.complete == (not expected)
@@ -351,16 +355,7 @@ def test_a_rule_that_threw_makes_the_scan_incomplete(published: str, expected: l
 
 def test_a_rules_error_message_is_rebased_and_redacted() -> None:
     zap = _ThrowingRuleZap("40018=1:Error at http://127.0.0.1:8080/search?token=abcdef0123456789abcdef")
-    request = ScanRequest(
-        profile=make_profile("full"),
-        profile_sha256="0" * 64,
-        fail_on=Risk.MEDIUM,
-        target_name="shop",
-        report_base_url="http://shop/",
-    )
-    record = run_scan(
-        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
-    )
+    record = _pack_scan(zap, target_name="shop", report_base_url="http://shop/")
     (reason,) = [r for r in record.completeness.reasons if r.startswith("rule ")]
     assert reason.startswith("rule 40018 failed 1 time(s) in the engine: Error at http://shop/search?token=")
     assert "abcdef0123456789abcdef" not in reason
@@ -369,10 +364,7 @@ def test_a_rules_error_message_is_rebased_and_redacted() -> None:
 def test_a_failed_entry_script_means_no_active_rule_ran_and_the_scan_is_incomplete() -> None:
     zap = FakeZap(CORE_CAPS)
     zap.failed_scripts.add(rulepack.ACTIVE_ENTRY_SCRIPT)
-    request = ScanRequest(profile=make_profile("full"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
-    record = run_scan(
-        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
-    )
+    record = _pack_scan(zap)
     assert (
         "the rule pack's active_entry.js failed in the engine: no active rule ran"
         in record.completeness.reasons
@@ -383,9 +375,6 @@ def test_a_failed_entry_script_means_no_active_rule_ran_and_the_scan_is_incomple
 def test_a_baseline_scan_does_not_ask_about_the_entry_script() -> None:
     zap = FakeZap(CORE_CAPS)
     zap.failed_scripts.add(rulepack.ACTIVE_ENTRY_SCRIPT)
-    request = ScanRequest(profile=make_profile("baseline"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
-    record = run_scan(
-        request, FakeTarget(), FakeProvider(zap, script_dir="/zap/pack"), RecordingObserver(), FakeClock()
-    )
+    record = _pack_scan(zap, make_profile("baseline"))
     assert "script_failed" not in zap.names()
     assert not [r for r in record.completeness.reasons if "active_entry" in r]
