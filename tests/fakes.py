@@ -27,6 +27,7 @@ from dast.engine.interface import (
     TrafficPolicy,
     ZapApi,
 )
+from dast.errors import EngineError
 from dast.profiles.loader import deep_merge, load_profile
 from dast.profiles.model import Profile
 from dast.target.interface import RunningTarget, TargetRuntime
@@ -190,6 +191,8 @@ class FakeZap(FakeAuthOps, ZapApi):
     spider / active: percentages returned by successive progress polls (last one repeats; see NEVER).
     ajax_running: successive answers of ajax_spider_running().
     passive_queue: successive sizes of the passive scan queue (drains when it reaches 0).
+    newest_ids: successive answers of pace_passive_scanner() (the newest history id; None: the
+    engine cannot say).
     raise_on: method name -> exception raised (after recording) when that method is called.
     recorded: the HTTP messages messages() pages through (see http_message); `messages` is what
     message_count() answers.
@@ -205,6 +208,7 @@ class FakeZap(FakeAuthOps, ZapApi):
         active: Sequence[int] = (10, 60, 100),
         ajax_running: Sequence[bool] = (True, False),
         passive_queue: Sequence[int] = (3, 0),
+        newest_ids: Sequence[int | None] = (None,),
         alerts: Sequence[Mapping[str, Any]] = (),
         messages: int = 42,
         recorded: Sequence[Mapping[str, Any]] = (),
@@ -223,6 +227,7 @@ class FakeZap(FakeAuthOps, ZapApi):
         self._active = _Sequence(active)
         self._ajax = _Sequence(ajax_running)
         self._passive = _Sequence(passive_queue)
+        self._newest = _Sequence(newest_ids)
         self.canned_alerts = [dict(a) for a in alerts]
         self.message_total = messages
         self.recorded = [dict(m) for m in recorded]
@@ -308,6 +313,11 @@ class FakeZap(FakeAuthOps, ZapApi):
     def passive_queue(self) -> int:
         self._record("passive_queue")
         return int(self._passive.next())
+
+    def pace_passive_scanner(self, script_dir: str) -> int | None:
+        self._record("pace_passive_scanner", script_dir)
+        newest = self._newest.next()
+        return None if newest is None else int(newest)
 
     def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
         self._record("set_passive_rules", list(rules))
@@ -513,3 +523,45 @@ def recording_environment(started: list[str]) -> Any:
         return []
 
     return Environment(engine_factory=engine, target_factory=target, sweep=sweep, environ=lambda: os.environ)
+
+
+# --- the script part of a raw zaproxy client ----------------------------------------------------
+
+
+class FakeScriptApi:
+    """`client.script` of a zaproxy client, for drivers of dast's standalone scripts (alert export,
+    passive pace): script types and engines, loaded scripts, and the scripts' own variables."""
+
+    def __init__(self, types: tuple[str, ...] = ("standalone", "passive")) -> None:
+        self.types = types
+        self.loaded: list[tuple[str, str, str, str]] = []
+        self.vars: dict[str, str] = {}
+        self.runs = 0
+        self.error = "false"  # what list_scripts says of a loaded script's error flag
+
+    @property
+    def list_types(self) -> list[dict[str, str]]:
+        return [{"name": t} for t in self.types]
+
+    @property
+    def list_engines(self) -> list[str]:
+        return ["ECMAScript : OpenJDK Nashorn"]
+
+    @property
+    def list_scripts(self) -> list[dict[str, str]]:
+        return [{"name": name, "error": self.error} for name, *_ in self.loaded]
+
+    def load(self, name: str, kind: str, engine: str, path: str) -> None:
+        self.loaded.append((name, kind, engine, path))
+
+    def script_var(self, script: str, key: str) -> str:
+        if f"{script}/{key}" not in self.vars:
+            raise EngineError("ZAP API script/view/scriptVar failed: does_not_exist")
+        return self.vars[f"{script}/{key}"]
+
+
+class FakeScriptClient:
+    """A raw zaproxy client with only its script part."""
+
+    def __init__(self, script: FakeScriptApi) -> None:
+        self.script = script

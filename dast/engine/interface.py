@@ -160,6 +160,14 @@ class ZapApi(AuthApi):
     def passive_queue(self) -> int:
         """Records still waiting for the passive scanner."""
 
+    def pace_passive_scanner(self, script_dir: str) -> int | None:
+        """Shorten the passive scanner's idle sleep where the engine lets it, and give the id of the
+        newest message the engine has recorded (None: it cannot say).
+
+        With that id a scan can wait for its own records rather than for the engine-wide queue.
+        """
+        return None
+
     @abc.abstractmethod
     def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
         """Enable or disable the engine's own passive rules and set their thresholds."""

@@ -18,7 +18,7 @@ from typing import Any
 import requests
 from zapv2 import ZAPv2
 
-from dast.engine import alert_export, traffic_guard
+from dast.engine import alert_export, passive_pace, traffic_guard
 from dast.engine.auth_zap import ZapAuthOps
 from dast.engine.interface import (
     EngineCapabilities,
@@ -142,6 +142,7 @@ def _error_of(response: requests.Response) -> tuple[str, str]:
 class ZaproxyApi(ZapAuthOps, ZapApi):
     def __init__(self, api_url: str, api_key: str, timeout_s: float = 60.0) -> None:
         self._zap = _BoundedZap(api_url, api_key, timeout_s)
+        self._pacer: passive_pace.PassivePacer | None = None
 
     # -- discovery ---------------------------------------------------------------------------
 
@@ -274,6 +275,13 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
 
     def passive_queue(self) -> int:
         return int(self._zap.pscan.records_to_scan)
+
+    def pace_passive_scanner(self, script_dir: str) -> int | None:
+        with alert_export.engine_lock(f"{self._zap.engine_key}/passive-pace"):
+            if self._pacer is None:
+                self._pacer = passive_pace.PassivePacer(self._zap, script_dir)
+            pace = self._pacer.read()
+        return None if pace is None else pace.newest_id
 
     def set_passive_rules(self, rules: Sequence[PassiveRuleSetting]) -> None:
         enabled = [r.rule_id for r in rules if r.enabled]

@@ -11,7 +11,17 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from fakes import FakeClock, FakeProvider, FakeTarget, FakeZap, alert, http_message, make_profile
+from fakes import (
+    FakeClock,
+    FakeProvider,
+    FakeScriptApi,
+    FakeScriptClient,
+    FakeTarget,
+    FakeZap,
+    alert,
+    http_message,
+    make_profile,
+)
 from pydantic import ValidationError
 
 from dast.core.events import RecordingObserver
@@ -105,44 +115,21 @@ def test_of_alerts_sharing_a_fingerprint_the_plainest_is_kept_whatever_their_ord
 # --- the export script's driver, against a fake zaproxy client -------------------------------
 
 
-class _Script:
+class _Script(FakeScriptApi):
     """The script API of a zaproxy client; runStandAloneScript pages like the real script."""
 
     def __init__(
         self, alerts: list[dict[str, Any]], types: tuple[str, ...] = ("standalone", "passive")
     ) -> None:
+        super().__init__(types)
         self.alerts = alerts
-        self.types = types
-        self.vars: dict[str, str] = {}
-        self.loaded: list[tuple[str, str, str, str]] = []
         self.custom: dict[str, str] = {}
-        self.runs = 0
         self.broken = False
         self.per_page = 2
         self.has_custom_view = True
 
-    @property
-    def list_types(self) -> list[dict[str, str]]:
-        return [{"name": t} for t in self.types]
-
-    @property
-    def list_engines(self) -> list[str]:
-        return ["ECMAScript : OpenJDK Nashorn"]
-
-    @property
-    def list_scripts(self) -> list[dict[str, str]]:
-        return [{"name": name} for name, *_ in self.loaded]
-
-    def load(self, name: str, kind: str, engine: str, path: str) -> None:
-        self.loaded.append((name, kind, engine, path))
-
     def set_script_var(self, script: str, key: str, value: str) -> None:
         self.vars[f"{script}/{key}"] = value
-
-    def script_var(self, script: str, key: str) -> str:
-        if f"{script}/{key}" not in self.vars:
-            raise EngineError("ZAP API script/view/scriptVar failed: does_not_exist")
-        return self.vars[f"{script}/{key}"]
 
     def clear_script_vars(self, script: str) -> None:
         self.vars = {k: v for k, v in self.vars.items() if not k.startswith(f"{script}/")}
@@ -181,14 +168,9 @@ class _Script:
             self.custom[f"{name}/page"] = json.dumps(answer)
 
 
-class _Client:
-    def __init__(self, script: _Script) -> None:
-        self.script = script
-
-
 def test_export_pages_by_alert_id_and_reads_one_page_ahead_at_most() -> None:
     script = _Script([alert(id=str(n), url=f"{BASE}p{n}") for n in range(1, 6)])
-    stream = AlertExporter(_Client(script), "/zap/rules").alerts(BASE)
+    stream = AlertExporter(FakeScriptClient(script), "/zap/rules").alerts(BASE)
     first = next(stream)
     # Memory holds the page in hand and the one the engine prepares meanwhile, however many alerts there are.
     assert script.runs <= 2
@@ -211,7 +193,7 @@ def test_export_pages_by_alert_id_and_reads_one_page_ahead_at_most() -> None:
 def test_export_pages_through_a_plain_variable_without_the_custom_variable_view() -> None:
     script = _Script([alert(id=str(n), url=f"{BASE}p{n}") for n in range(1, 6)])
     script.has_custom_view = False
-    assert len(list(AlertExporter(_Client(script), "/zap/rules").alerts(BASE))) == 5
+    assert len(list(AlertExporter(FakeScriptClient(script), "/zap/rules").alerts(BASE))) == 5
     assert script.runs == 1 + 3  # the first page tried once through the custom variable
 
 
@@ -221,13 +203,15 @@ def test_a_page_left_from_an_earlier_request_is_not_taken_for_this_one() -> None
     script.custom["dast-export-alerts/page"] = script.vars["dast-export-alerts/page"] = json.dumps(stale)
     script.broken = True
     with pytest.raises(ExportUnavailable):
-        next(AlertExporter(_Client(script), "/zap/rules").alerts(BASE))
+        next(AlertExporter(FakeScriptClient(script), "/zap/rules").alerts(BASE))
 
 
 def test_export_filters_by_base_url_and_reuses_a_loaded_script() -> None:
     script = _Script([alert(id="1", url=BASE + "a"), alert(id="2", url="http://other:1/b")])
     script.loaded.append(("dast-export-alerts", "standalone", "x", "y"))
-    assert [a["url"] for a in AlertExporter(_Client(script), "/zap/rules").alerts(BASE)] == [BASE + "a"]
+    assert [a["url"] for a in AlertExporter(FakeScriptClient(script), "/zap/rules").alerts(BASE)] == [
+        BASE + "a"
+    ]
     assert len(script.loaded) == 1
 
 
@@ -246,12 +230,12 @@ def test_export_says_unavailable_before_yielding_anything(
     script = _Script([alert(id="1")], types=types)
     script.broken = broken
     with pytest.raises(ExportUnavailable):
-        next(AlertExporter(_Client(script), script_dir).alerts(BASE))
+        next(AlertExporter(FakeScriptClient(script), script_dir).alerts(BASE))
 
 
 def test_export_that_stops_making_progress_is_an_engine_error() -> None:
     script = _Script([alert(id=str(n), url=f"{BASE}p{n}") for n in range(1, 6)])
-    stream = AlertExporter(_Client(script), "/zap/rules").alerts(BASE)
+    stream = AlertExporter(FakeScriptClient(script), "/zap/rules").alerts(BASE)
     next(stream)
     script.broken = True  # the request stays in the variable: not a page
     with pytest.raises(EngineError, match="alert export script"):
@@ -334,13 +318,13 @@ def test_an_engine_started_for_this_scan_is_not_given_a_new_session(fresh: bool)
     assert zap.called("new_session") == ([] if fresh else [()])
 
 
-def test_phases_are_looked_at_twice_a_second_once_running_and_the_url_list_rarely() -> None:
+def test_phases_are_looked_at_four_times_a_second_once_running_and_the_url_list_rarely() -> None:
     zap = FakeZap(spider=(*range(0, 100, 2), 100))  # fifty looks before the spider is done
     clock = FakeClock()
     provider = FakeProvider(zap, in_network=False, script_dir="/zap/dast-rulepack", log=[])
     request = ScanRequest(profile=make_profile("baseline"), profile_sha256="0" * 64, fail_on=Risk.MEDIUM)
     run_scan(request, FakeTarget(None, log=[]), provider, RecordingObserver(), clock)
-    assert max(clock.sleeps) == 0.5
-    spider_s = 0.2 + 0.3 + 0.45 + 0.5 * 47  # the growing first waits, then the cap
+    assert max(clock.sleeps) == 0.25
+    spider_s = 0.2 + 0.25 * 49  # the first wait, then the cap
     assert len(zap.called("spider_progress")) == 51
     assert len(zap.called("spider_urls_found")) <= spider_s / 2.0 + 1

@@ -122,9 +122,10 @@ def test_baseline_runs_phases_in_order_and_never_attacks() -> None:
     names = scan.zap.names()
     assert "start_active_scan" not in names
     assert "apply_policy" not in names
-    assert scan.zap.first_calls()[:7] == [
+    assert scan.zap.first_calls()[:8] == [
         "new_session",
         "capabilities",
+        "pace_passive_scanner",  # while the passive scanner is idle: before the first request
         "apply_traffic_policy",  # before the first request to the target
         "create_context",
         "access_url",
