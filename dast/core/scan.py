@@ -662,6 +662,11 @@ class _Orchestrator(AuthPhases, _EngineSetup):
             max_rule_duration_min=int(-(-cfg.max_rule_duration // 60)) if cfg.max_rule_duration else 0,
         )
         self.api.apply_policy(policy)
+        pack = self.run_state.pack_active
+        # A shared engine's counters hold every earlier target's requests and errors too: this scan's
+        # are what they grew by while it ran (a target running beside it may add to them).
+        requests_before = rulepack.rule_requests(self.api, pack) if self.shared and pack else {}
+        errors_before = rulepack.rule_errors(self.api) if self.shared and pack else []
         self._run_polled(
             "active",
             cfg.max_duration,
@@ -670,9 +675,12 @@ class _Orchestrator(AuthPhases, _EngineSetup):
             stop=self.api.stop_active_scan,
             engine_seconds=self.api.active_scan_engine_seconds,
         )
-        self.run_state.rule_requests = rulepack.rule_requests(self.api, self.run_state.pack_active)
+        self.run_state.rule_requests = rulepack.requests_since(
+            requests_before, rulepack.rule_requests(self.api, pack)
+        )
         # A rule that threw left parameters unchecked: the scan did not cover what it says.
-        for failed in rulepack.rule_errors(self.api) if self.run_state.pack_active else ():
+        errors = rulepack.errors_since(errors_before, rulepack.rule_errors(self.api)) if pack else []
+        for failed in errors:
             message = redact(rebase_text(failed.message, self.url, self.run_state.target.url))
             if failed.rule_id == rulepack.EVERY_RULE:
                 self._incomplete(message)

@@ -7,9 +7,10 @@ its metadata (CWE, solution, references) completes what script alerts carry.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Literal
@@ -180,6 +181,23 @@ def rule_errors(api: ZapApi) -> list[RuleError]:
         if eq and rule_id.strip() and count.isdigit():
             errors.append(RuleError(rule_id.strip(), int(count), message.strip()))
     return errors
+
+
+def requests_since(before: Mapping[str, int], now: Mapping[str, int]) -> dict[str, int]:
+    """What each rule's request count grew by since `before` (counters an engine keeps across scans)."""
+    return {rule_id: max(0, count - before.get(rule_id, 0)) for rule_id, count in now.items()}
+
+
+def errors_since(before: Sequence[RuleError], now: Sequence[RuleError]) -> list[RuleError]:
+    """The errors recorded since `before`; a failed entry script stays failed, so it is always kept."""
+    counted = {e.rule_id: e.count for e in before}
+    since = []
+    for error in now:
+        if error.rule_id == EVERY_RULE:
+            since.append(error)
+        elif error.count > counted.get(error.rule_id, 0):
+            since.append(dataclasses.replace(error, count=error.count - counted.get(error.rule_id, 0)))
+    return since
 
 
 def _rule(entry: Mapping[str, Any]) -> PackRule:

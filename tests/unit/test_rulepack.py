@@ -17,8 +17,9 @@ from fakes import CORE_CAPS, FakeClock, FakeProvider, FakeTarget, FakeZap, make_
 from pydantic import ValidationError
 
 from dast.core.events import RecordingObserver
-from dast.core.scan import ScanRequest, run_scan
+from dast.core.scan import ScanRequest, prepare_shared_engine, run_scan
 from dast.engine import rulepack, traffic_guard
+from dast.engine.rulepack import RuleError
 from dast.models import Risk, RunRecord
 from dast.profiles.model import CATEGORY_IDS
 
@@ -378,3 +379,67 @@ def test_a_baseline_scan_does_not_ask_about_the_entry_script() -> None:
     record = _pack_scan(zap, make_profile("baseline"))
     assert "script_failed" not in zap.names()
     assert not [r for r in record.completeness.reasons if "active_entry" in r]
+
+
+class _SharedCountingZap(FakeZap):
+    """A shared engine whose runner counts 5 requests of rule 40018 per active scan; in the first one it threw."""
+
+    def __init__(self) -> None:
+        super().__init__(CORE_CAPS)
+        self.active_scans = 0
+
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str:
+        self.active_scans += 1
+        self.script_vars[rulepack.REQUESTS_VAR] = f"40018={5 * self.active_scans}"
+        if self.active_scans == 1:
+            self.script_vars[rulepack.ERRORS_VAR] = "40018=1:Error: boom"
+        return super().start_active_scan(url, context_id, policy_name)
+
+
+def test_on_a_shared_engine_each_scan_counts_only_what_the_counters_grew_by_while_it_ran() -> None:
+    zap = _SharedCountingZap()
+    profile = make_profile("full")
+    provider = FakeProvider(zap, script_dir="/zap/pack")
+    with provider.start(None, 60) as session:
+        shared = prepare_shared_engine(profile, session, RecordingObserver(), lambda _url: None)
+    first, second = (
+        run_scan(
+            ScanRequest(
+                profile=profile,
+                profile_sha256="0" * 64,
+                fail_on=None,
+                shared_engine=lambda: shared,
+                context_name=f"dast-{name}",
+            ),
+            FakeTarget(),
+            provider,
+            RecordingObserver(),
+            FakeClock(),
+        )
+        for name in ("shop", "blog")
+    )
+
+    assert first.rule_requests["40018"] == second.rule_requests["40018"] == 5  # not 10 for the second
+    assert "rule 40018 failed 1 time(s) in the engine: Error: boom" in first.completeness.reasons
+    # The first scan's error is not the second's: it ran after it, with no error of its own.
+    assert not [r for r in second.completeness.reasons if r.startswith("rule ")]
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "expected"),
+    [
+        ([], [RuleError("6", 2, "a")], [RuleError("6", 2, "a")]),
+        ([RuleError("6", 2, "a")], [RuleError("6", 2, "a")], []),
+        ([RuleError("6", 2, "a")], [RuleError("6", 5, "b")], [RuleError("6", 3, "b")]),
+        (
+            [RuleError(rulepack.EVERY_RULE, 1, "x")],
+            [RuleError(rulepack.EVERY_RULE, 1, "x")],
+            [RuleError(rulepack.EVERY_RULE, 1, "x")],
+        ),
+    ],
+    ids=["new", "unchanged", "grown", "entry-script-stays-failed"],
+)
+def test_errors_since_an_earlier_reading(
+    before: list[RuleError], now: list[RuleError], expected: list[RuleError]
+) -> None:
+    assert rulepack.errors_since(before, now) == expected
