@@ -565,3 +565,38 @@ class FakeScriptClient:
 
     def __init__(self, script: FakeScriptApi) -> None:
         self.script = script
+
+
+# --- scans on a shared engine -------------------------------------------------------------------
+
+
+def shared_engine_scans(
+    zap: FakeZap,
+    profile: Profile,
+    targets: Sequence[tuple[str, FakeTarget]],
+    script_dir: str = "/zap/dast-rulepack",
+) -> list[Any]:
+    """Scans, one after the other, on one engine set up once as a fleet sets it up; each target in a
+    context of its own (`targets`: name and target). Returns their RunRecords."""
+    from dast.core.events import RecordingObserver
+    from dast.core.scan import ScanRequest, prepare_shared_engine, run_scan
+
+    provider = FakeProvider(zap, script_dir=script_dir)
+    with provider.start(None, 60) as session:
+        shared = prepare_shared_engine(profile, session, RecordingObserver(), lambda _url: None)
+    return [
+        run_scan(
+            ScanRequest(
+                profile=profile,
+                profile_sha256="0" * 64,
+                fail_on=None,
+                shared_engine=lambda: shared,
+                context_name=f"dast-{name}",
+            ),
+            target,
+            provider,
+            RecordingObserver(),
+            FakeClock(),
+        )
+        for name, target in targets
+    ]

@@ -32,6 +32,7 @@ from dast.engine.interface import (
     ScanPolicy,
     SpiderOptions,
     ZapApi,
+    origin_of,
 )
 from dast.errors import InfrastructureError, StartTimeout
 from dast.identity import rebase, rebase_text
@@ -663,10 +664,11 @@ class _Orchestrator(AuthPhases, _EngineSetup):
         )
         self.api.apply_policy(policy)
         pack = self.run_state.pack_active
-        # A shared engine's counters hold every earlier target's requests and errors too: this scan's
-        # are what they grew by while it ran (a target running beside it may add to them).
-        requests_before = rulepack.rule_requests(self.api, pack) if self.shared and pack else {}
-        errors_before = rulepack.rule_errors(self.api) if self.shared and pack else []
+        # The scripts count per origin, so targets sharing an engine read their own; and what an
+        # earlier scan on the same origin left is not this one's: it is what the counters grew by.
+        origin = origin_of(self.url)
+        requests_before = rulepack.rule_requests(self.api, pack, origin) if self.shared and pack else {}
+        errors_before = rulepack.rule_errors(self.api, origin) if self.shared and pack else []
         self._run_polled(
             "active",
             cfg.max_duration,
@@ -676,10 +678,10 @@ class _Orchestrator(AuthPhases, _EngineSetup):
             engine_seconds=self.api.active_scan_engine_seconds,
         )
         self.run_state.rule_requests = rulepack.requests_since(
-            requests_before, rulepack.rule_requests(self.api, pack)
+            requests_before, rulepack.rule_requests(self.api, pack, origin)
         )
         # A rule that threw left parameters unchecked: the scan did not cover what it says.
-        errors = rulepack.errors_since(errors_before, rulepack.rule_errors(self.api)) if pack else []
+        errors = rulepack.errors_since(errors_before, rulepack.rule_errors(self.api, origin)) if pack else []
         for failed in errors:
             message = redact(rebase_text(failed.message, self.url, self.run_state.target.url))
             if failed.rule_id == rulepack.EVERY_RULE:

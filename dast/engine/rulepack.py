@@ -39,9 +39,9 @@ STRENGTHS = ("LOW", "MEDIUM", "HIGH", "INSANE")
 PACK_DIR_VAR = "dast.rulepack.dir"
 TIMING_UNIT_VAR = "dast.timing.unit_ms"
 LEVELS_VAR = "dast.rulepack.levels"  # "<id>=<STRENGTH>/<THRESHOLD> ..."
-REQUESTS_VAR = "dast.rulepack.requests"  # "<id>=<n> ...", written by the scripts
+REQUESTS_VAR = "dast.rulepack.requests"  # "<id>@<origin>=<n> ...", written by the scripts
 ACTIVE_VAR = "dast.rulepack.active"  # the active rule files the runner runs, in order
-ERRORS_VAR = "dast.rulepack.errors"  # "<id>=<count>:<last message> |...", written by the runner
+ERRORS_VAR = "dast.rulepack.errors"  # "<id>@<origin>=<count>:<last message> |...", by the runner
 # ZAP 2.11.1 evaluates every active script anew (in a fresh script engine) twice per node, so the
 # active rules run behind one small entry script whose runner compiles each rule once (a copy per concurrent thread).
 ACTIVE_ENTRY_FILE = "active_entry.js"
@@ -140,15 +140,24 @@ def pack_vars(script_dir: str, active_ids: list[str], levels: ActiveLevels) -> d
     }
 
 
-def rule_requests(api: ZapApi, active_ids: list[str]) -> dict[str, int]:
-    """Requests each loaded active pack rule sent in this scan, as the scripts counted them (0: none)."""
-    published = dict(
-        entry.partition("=")[::2] for entry in (api.script_var(REQUESTS_VAR) or "").split() if "=" in entry
-    )
-    return {
-        rule_id: int(published[rule_id]) if published.get(rule_id, "").isdigit() else 0
-        for rule_id in active_ids
-    }
+def _rule_of(key: str, origin: str | None) -> str | None:
+    """The rule id of a published key, "<id>@<origin>", when it is for `origin` (None: any origin)."""
+    rule_id, at, where = key.strip().partition("@")
+    return rule_id if origin is None or not at or where == origin else None
+
+
+def rule_requests(api: ZapApi, active_ids: list[str], origin: str | None = None) -> dict[str, int]:
+    """Requests each loaded active pack rule sent to `origin` (None: to any), as the scripts counted them.
+
+    `origin` is written as `origin_of` writes it; a rule that sent nothing counts 0.
+    """
+    counts = dict.fromkeys(active_ids, 0)
+    for entry in (api.script_var(REQUESTS_VAR) or "").split():
+        key, eq, count = entry.partition("=")
+        rule_id = _rule_of(key, origin)
+        if eq and rule_id in counts and count.isdigit():
+            counts[rule_id] += int(count)
+    return counts
 
 
 EVERY_RULE = "*"  # a RuleError of the entry script: no rule ran
@@ -163,8 +172,8 @@ class RuleError:
     message: str
 
 
-def rule_errors(api: ZapApi) -> list[RuleError]:
-    """Active pack rules that threw during this scan, as the runner recorded them.
+def rule_errors(api: ZapApi, origin: str | None = None) -> list[RuleError]:
+    """Active pack rules that threw on requests to `origin` (None: to any), as the runner recorded them.
 
     When the entry script itself failed, no rule ran at all: that is one error for every rule.
     """
@@ -174,13 +183,16 @@ def rule_errors(api: ZapApi) -> list[RuleError]:
                 EVERY_RULE, 1, f"the rule pack's {ACTIVE_ENTRY_FILE} failed in the engine: no active rule ran"
             )
         ]
-    errors = []
+    errors: dict[str, RuleError] = {}
     for entry in (api.script_var(ERRORS_VAR) or "").split(" |"):
-        rule_id, eq, rest = entry.partition("=")
+        key, eq, rest = entry.partition("=")
         count, _colon, message = rest.partition(":")
-        if eq and rule_id.strip() and count.isdigit():
-            errors.append(RuleError(rule_id.strip(), int(count), message.strip()))
-    return errors
+        rule_id = _rule_of(key, origin)
+        if eq and rule_id and count.isdigit():
+            earlier = errors.get(rule_id)  # the same rule on several origins: counts add up
+            total = int(count) + (earlier.count if earlier else 0)
+            errors[rule_id] = RuleError(rule_id, total, message.strip())
+    return list(errors.values())
 
 
 def requests_since(before: Mapping[str, int], now: Mapping[str, int]) -> dict[str, int]:

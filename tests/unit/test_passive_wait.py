@@ -6,10 +6,19 @@ import json
 from typing import Any
 
 import pytest
-from fakes import FakeClock, FakeProvider, FakeScriptApi, FakeScriptClient, FakeTarget, FakeZap, make_profile
+from fakes import (
+    FakeClock,
+    FakeProvider,
+    FakeScriptApi,
+    FakeScriptClient,
+    FakeTarget,
+    FakeZap,
+    make_profile,
+    shared_engine_scans,
+)
 
 from dast.core.events import RecordingObserver
-from dast.core.scan import ScanRequest, prepare_shared_engine, run_scan
+from dast.core.scan import ScanRequest, run_scan
 from dast.engine.passive_pace import SCRIPT_NAME, PassivePace, PassivePacer
 from dast.models import PhaseOutcome, RunRecord
 
@@ -17,17 +26,8 @@ PROFILE = make_profile("baseline", passive={"max_duration": "20s"})
 
 
 def _shared_scan(zap: FakeZap) -> RunRecord:
-    provider = FakeProvider(zap)
-    with provider.start(None, 60) as session:
-        shared = prepare_shared_engine(PROFILE, session, RecordingObserver(), lambda _url: None)
-    request = ScanRequest(
-        profile=PROFILE,
-        profile_sha256="0" * 64,
-        fail_on=None,
-        shared_engine=lambda: shared,
-        context_name="dast-shop",
-    )
-    return run_scan(request, FakeTarget(), provider, RecordingObserver(), FakeClock())
+    (record,) = shared_engine_scans(zap, PROFILE, [("shop", FakeTarget())])
+    return record
 
 
 def _passive(record: RunRecord) -> tuple[PhaseOutcome, str]:

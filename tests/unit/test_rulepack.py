@@ -13,15 +13,16 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from fakes import CORE_CAPS, FakeClock, FakeProvider, FakeTarget, FakeZap, make_profile
+from fakes import CORE_CAPS, FakeClock, FakeProvider, FakeTarget, FakeZap, make_profile, shared_engine_scans
 from pydantic import ValidationError
 
 from dast.core.events import RecordingObserver
-from dast.core.scan import ScanRequest, prepare_shared_engine, run_scan
+from dast.core.scan import ScanRequest, run_scan
 from dast.engine import rulepack, traffic_guard
 from dast.engine.rulepack import RuleError
 from dast.models import Risk, RunRecord
 from dast.profiles.model import CATEGORY_IDS
+from dast.target.interface import RunningTarget
 
 PACK = Path(__file__).resolve().parents[2] / "dast" / "engine" / "rulepack"
 LIB = PACK / "lib" / "active.js"
@@ -151,7 +152,7 @@ def test_the_library_raises_under_the_rules_id_and_never_follows_redirects() -> 
     # The one place that sends: sendAndReceive(message, followRedirects=false, ...), counted first.
     sends = re.findall(r"sendAndReceive\(([^)]*)\)", code)
     assert sends == ["m, false, false"]
-    assert code.index("dastCount(this.rule.id)") < code.index("sendAndReceive(")
+    assert code.index("dastCount(this.rule.id, ") < code.index("sendAndReceive(")
 
 
 def test_active_scripts_send_only_through_the_library() -> None:
@@ -260,6 +261,32 @@ def test_rule_requests_reads_what_the_scripts_published() -> None:
     zap.script_vars[rulepack.REQUESTS_VAR] = "40018=17 6=junk 90035=3"
     assert rulepack.rule_requests(zap, ["40018", "6", "90020"]) == {"40018": 17, "6": 0, "90020": 0}
     assert rulepack.rule_requests(FakeZap(CORE_CAPS), ["6"]) == {"6": 0}
+
+
+SHOP_ORIGIN, BLOG_ORIGIN = "http://127.0.0.1:8101", "http://127.0.0.1:8102"
+
+
+def test_rule_requests_are_read_per_origin() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.script_vars[rulepack.REQUESTS_VAR] = (
+        f"40018@{SHOP_ORIGIN}=17 40018@{BLOG_ORIGIN}=4 6@{BLOG_ORIGIN}=2 6@[::1]:80=x"
+    )
+    assert rulepack.rule_requests(zap, ["40018", "6"], SHOP_ORIGIN) == {"40018": 17, "6": 0}
+    assert rulepack.rule_requests(zap, ["40018", "6"], BLOG_ORIGIN) == {"40018": 4, "6": 2}
+    assert rulepack.rule_requests(zap, ["40018", "6"]) == {"40018": 21, "6": 2}  # any origin
+
+
+def test_rule_errors_are_read_per_origin() -> None:
+    zap = FakeZap(CORE_CAPS)
+    zap.script_vars[rulepack.ERRORS_VAR] = (
+        f"40018@{SHOP_ORIGIN}=3:TypeError: x |40018@{BLOG_ORIGIN}=1:Error: y |6@{BLOG_ORIGIN}=2:Error: z"
+    )
+    assert rulepack.rule_errors(zap, SHOP_ORIGIN) == [RuleError("40018", 3, "TypeError: x")]
+    assert rulepack.rule_errors(zap, BLOG_ORIGIN) == [
+        RuleError("40018", 1, "Error: y"),
+        RuleError("6", 2, "Error: z"),
+    ]
+    assert rulepack.rule_errors(zap) == [RuleError("40018", 4, "Error: y"), RuleError("6", 2, "Error: z")]
 
 
 def _pack_scan(zap: FakeZap, profile: Any = None, **request: Any) -> RunRecord:
@@ -398,25 +425,8 @@ class _SharedCountingZap(FakeZap):
 
 def test_on_a_shared_engine_each_scan_counts_only_what_the_counters_grew_by_while_it_ran() -> None:
     zap = _SharedCountingZap()
-    profile = make_profile("full")
-    provider = FakeProvider(zap, script_dir="/zap/pack")
-    with provider.start(None, 60) as session:
-        shared = prepare_shared_engine(profile, session, RecordingObserver(), lambda _url: None)
-    first, second = (
-        run_scan(
-            ScanRequest(
-                profile=profile,
-                profile_sha256="0" * 64,
-                fail_on=None,
-                shared_engine=lambda: shared,
-                context_name=f"dast-{name}",
-            ),
-            FakeTarget(),
-            provider,
-            RecordingObserver(),
-            FakeClock(),
-        )
-        for name in ("shop", "blog")
+    first, second = shared_engine_scans(
+        zap, make_profile("full"), [("shop", FakeTarget()), ("blog", FakeTarget())], script_dir="/zap/pack"
     )
 
     assert first.rule_requests["40018"] == second.rule_requests["40018"] == 5  # not 10 for the second
@@ -443,3 +453,23 @@ def test_errors_since_an_earlier_reading(
     before: list[RuleError], now: list[RuleError], expected: list[RuleError]
 ) -> None:
     assert rulepack.errors_since(before, now) == expected
+
+
+class _NeighbourZap(FakeZap):
+    """A shared engine where another target's scan, running beside this one, sent requests and threw."""
+
+    def start_active_scan(self, url: str, context_id: str, policy_name: str) -> str:
+        self.script_vars[rulepack.REQUESTS_VAR] = f"40018@{SHOP_ORIGIN}=7 40018@{BLOG_ORIGIN}=3"
+        self.script_vars[rulepack.ERRORS_VAR] = f"40018@{BLOG_ORIGIN}=1:Error: boom"
+        return super().start_active_scan(url, context_id, policy_name)
+
+
+def test_on_a_shared_engine_a_target_reads_its_own_origins_counts_not_its_neighbours() -> None:
+    shop = FakeTarget(RunningTarget(host_url=SHOP_ORIGIN + "/"))
+
+    (record,) = shared_engine_scans(
+        _NeighbourZap(CORE_CAPS), make_profile("full"), [("shop", shop)], script_dir="/zap/pack"
+    )
+
+    assert record.rule_requests["40018"] == 7
+    assert not [r for r in record.completeness.reasons if r.startswith("rule ")]  # blog's error is blog's

@@ -10,12 +10,14 @@
 //   dast.rulepack.levels    "<id>=<STRENGTH>/<THRESHOLD> ..." per rule (LOW|MEDIUM|HIGH|INSANE,
 //                           LOW|MEDIUM|HIGH); a rule not listed uses the script scanner's own levels
 //   dast.timing.unit_ms     time unit of time-based checks (delay = unit x DAST_DELAY_STEPS[strength])
-// Published: dast.rulepack.requests, "<id>=<n> ..." requests each rule sent (dast empties it first).
+// Published: dast.rulepack.requests, "<id>@<origin>=<n> ..." requests each rule sent to each origin
+// (dast empties it first; targets sharing an engine each read their own origin's).
 // Note: the msg ZAP hands to scan(as, msg, param, value) is a copy of the request only, without the
 // original response; a rule that compares with the original page must request it (a baseline).
 
 var DastScriptVars = Java.type("org.zaproxy.zap.extension.script.ScriptVars");
 var DastSystem = Java.type("java.lang.System");
+load(DastScriptVars.getGlobalVar("dast.rulepack.dir") + "/lib/origin.js");
 var DAST_STRENGTHS = ["LOW", "MEDIUM", "HIGH", "INSANE"];
 var DAST_THRESHOLDS = ["LOW", "MEDIUM", "HIGH"];
 // Evidence kinds, weakest first: a threshold reports the kinds at or above its own level.
@@ -46,10 +48,11 @@ function dastLevel(value, allowed, fallback) {
 }
 
 // One lock for every copy of every script in the JVM: ZAP evaluates scripts many times, in parallel.
-var dastCount = Java.synchronized(function (ruleId) {
+var dastCount = Java.synchronized(function (ruleId, origin) {
   var counts = dastEntries(dastSetting("dast.rulepack.requests"));
-  var n = parseInt(counts[ruleId] || "0", 10);
-  counts[ruleId] = String((isNaN(n) ? 0 : n) + 1);
+  var key = ruleId + "@" + origin;
+  var n = parseInt(counts[key] || "0", 10);
+  counts[key] = String((isNaN(n) ? 0 : n) + 1);
   var text = [];
   for (var id in counts) text.push(id + "=" + counts[id]);
   DastScriptVars.setGlobalVar("dast.rulepack.requests", text.join(" "));
@@ -93,7 +96,7 @@ function DastRule(rule, as) {
     sendMessage: function (m) {
       if (this.stopped()) return null;
       this.left--;
-      dastCount(this.rule.id);
+      dastCount(this.rule.id, dastOriginOf(m.getRequestHeader().getURI()));
       var began = DastSystem.nanoTime();
       try {
         this.as.sendAndReceive(m, false, false);

@@ -7,8 +7,9 @@
 // Settings (global script variables, set by dast before the active scan):
 //   dast.rulepack.dir      the pack's folder on the ZAP host
 //   dast.rulepack.active   the active rule files to run, space-separated, in order
-// Published: dast.rulepack.errors, "<id>=<count>:<last message> |..." for rules that threw. A rule that
-// throws is counted and the others go on (ZAP would have disabled the whole script).
+// Published: dast.rulepack.errors, "<id>@<origin>=<count>:<last message> |..." for rules that threw, per
+// origin of the request they were given. A rule that throws is counted and the others go on (ZAP would
+// have disabled the whole script).
 (function () {
   var Vars = Java.type("org.zaproxy.zap.extension.script.ScriptVars");
   var File = Java.type("java.io.File");
@@ -16,6 +17,8 @@
   var ConcurrentLinkedQueue = Java.type("java.util.concurrent.ConcurrentLinkedQueue");
   var ERRORS = "dast.rulepack.errors";
   var MAX_MESSAGE = 300;
+  load(Vars.getGlobalVar("dast.rulepack.dir") + "/lib/origin.js");
+  var originOf = dastOriginOf; // kept by the closures: the runner outlives the evaluation that made it
   // path@mtime -> idle compiled copies of that rule. ZAP runs each node in a new thread, so copies are
   // lent out instead of kept per thread; a copy (a Nashorn global) is used by one thread at a time,
   // and there are never more copies than threads that ran the rule at once.
@@ -30,8 +33,8 @@
     return loadWithNewGlobal({ name: path, script: "load(" + JSON.stringify(path) + "); this;" });
   }
 
-  var recordError = Java.synchronized(function (file, error) {
-    var id = (/^ascan_(\d+)_/.exec(file) || [null, file])[1];
+  var recordError = Java.synchronized(function (file, origin, error) {
+    var id = (/^ascan_(\d+)_/.exec(file) || [null, file])[1] + "@" + origin;
     var entries = setting(ERRORS).split(" |");
     var message = String(error).replace(/\s+/g, " ").substring(0, MAX_MESSAGE);
     var count = 1;
@@ -50,8 +53,9 @@
   }, Vars.class);
 
   // Calls method on every chosen rule that has it, each with its own copy of the request.
-  function each(as, method, call) {
+  function each(as, msg, method, call) {
     var dir = setting("dast.rulepack.dir");
+    var origin = null;
     var files = setting("dast.rulepack.active").split(" ");
     for (var i = 0; i < files.length; i++) {
       if (!files[i] || as.isStop()) continue;
@@ -63,7 +67,8 @@
         rule = copies.poll() || compile(path);
         if (typeof rule[method] == "function") call(rule);
       } catch (e) {
-        recordError(files[i], e);
+        if (origin == null) origin = originOf(msg.getRequestHeader().getURI());
+        recordError(files[i], origin, e);
       } finally {
         if (rule != null) copies.offer(rule);
       }
@@ -72,10 +77,10 @@
 
   var runner = {
     scan: function (as, msg, param, value) {
-      each(as, "scan", function (rule) { rule.scan(as, msg.cloneRequest(), param, value); });
+      each(as, msg, "scan", function (rule) { rule.scan(as, msg.cloneRequest(), param, value); });
     },
     scanNode: function (as, msg) {
-      each(as, "scanNode", function (rule) { rule.scanNode(as, msg.cloneRequest()); });
+      each(as, msg, "scanNode", function (rule) { rule.scanNode(as, msg.cloneRequest()); });
     }
   };
   var self = Vars.getGlobalVar("dast.rulepack.dir") + "/lib/runner.js";
