@@ -16,19 +16,16 @@ import contextlib
 import json
 import logging
 import secrets
-import threading
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import PurePosixPath
 from typing import Any
 
-from dast.engine.loaded_scripts import loaded_script
+from dast.engine.loaded_scripts import install_standalone
 from dast.errors import EngineError
 
 LOGGER = logging.getLogger("dast.engine")
 SCRIPT_FILE = "standalone_export_alerts.js"
 SCRIPT_NAME = "dast-export-alerts"
-SCRIPT_TYPE = "standalone"
 # The script's own variables (not global ones: ZAP allows 50, and the rule pack uses them all).
 REQUEST_VAR = "request"
 PAGE_VAR = "page"  # a custom variable (no size cap), or with "to": "plain" a plain one
@@ -41,19 +38,6 @@ FIELDS = (
     "id", "pluginId", "name", "risk", "confidence", "url", "method", "param", "attack", "evidence",
     "other", "cweid", "wascid", "messageId", "description", "solution", "reference",
 )  # fmt: skip
-_ENGINE_PREFERENCE = ("nashorn", "graal.js", "ecmascript", "javascript")
-
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def engine_lock(engine_key: str) -> Iterator[None]:
-    """One export at a time per engine: every export shares the script's variables."""
-    with _locks_guard:
-        lock = _locks.setdefault(engine_key, threading.Lock())
-    with lock:
-        yield
 
 
 class ExportUnavailable(Exception):
@@ -74,7 +58,7 @@ class AlertExporter:
         Raises ExportUnavailable before yielding anything when the engine cannot export.
         """
         try:
-            self._install()
+            install_standalone(self._zap, SCRIPT_NAME, SCRIPT_FILE, self._script_dir)
             page = self._first_page(base_url)
         except EngineError as err:
             raise ExportUnavailable(str(err)) from None
@@ -92,20 +76,6 @@ class AlertExporter:
             self._zap.script.clear_script_vars(SCRIPT_NAME)
             if self._to == "custom":
                 self._zap.script.clear_script_custom_var(SCRIPT_NAME, PAGE_VAR)
-
-    def _install(self) -> None:
-        if not self._script_dir:
-            raise ExportUnavailable("the script folder's place on the engine's host is not known")
-        types = {str(t.get("name")) for t in self._zap.script.list_types or () if isinstance(t, dict)}
-        if SCRIPT_TYPE not in types:
-            raise ExportUnavailable("the engine has no standalone scripts")
-        if loaded_script(self._zap, SCRIPT_NAME) is not None:
-            return  # loaded by an earlier scan on this engine
-        engine = pick_engine([str(e) for e in self._zap.script.list_engines or ()])
-        if engine is None:
-            raise ExportUnavailable("the engine has no JavaScript script engine")
-        path = str(PurePosixPath(self._script_dir) / SCRIPT_FILE)
-        self._zap.script.load(SCRIPT_NAME, SCRIPT_TYPE, engine, path)
 
     def _first_page(self, base_url: str) -> dict[str, Any]:
         try:
@@ -146,11 +116,3 @@ class AlertExporter:
         if not page["done"] and int(page.get("index", index)) <= index:
             raise EngineError("the alert export script made no progress")
         return page
-
-
-def pick_engine(engines: list[str]) -> str | None:
-    for preferred in _ENGINE_PREFERENCE:
-        for engine in engines:
-            if preferred in engine.lower():
-                return engine
-    return None

@@ -14,17 +14,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
-from dast.engine.alert_export import pick_engine
-from dast.engine.loaded_scripts import in_error, loaded_script
+from dast.engine.loaded_scripts import install_standalone
 from dast.errors import EngineError
 
 LOGGER = logging.getLogger("dast.engine")
 SCRIPT_FILE = "standalone_passive_pace.js"
 SCRIPT_NAME = "dast-passive-pace"
-SCRIPT_TYPE = "standalone"
 STATE_VAR = "state"
 
 
@@ -43,7 +40,7 @@ class PassivePacer:
 
     Once the engine has shown it cannot run the script, later calls answer None without asking.
     One run at a time per engine: concurrent scans share the script's variable (`read`'s caller
-    holds alert_export.engine_lock).
+    holds loaded_scripts.engine_lock).
     """
 
     def __init__(self, zap: Any, script_dir: str) -> None:
@@ -69,26 +66,9 @@ class PassivePacer:
         return pace
 
     def _run(self) -> PassivePace:
-        self._install()
+        install_standalone(self._zap, SCRIPT_NAME, SCRIPT_FILE, self._script_dir)
         self._zap.script.run_stand_alone_script(SCRIPT_NAME)
         state = json.loads(str(self._zap.script.script_var(SCRIPT_NAME, STATE_VAR)))
         return PassivePace(
             newest_id=int(state["newest"]), idle_ms=int(state["idle_ms"]), woken=int(state.get("woken", 0))
         )
-
-    def _install(self) -> None:
-        if not self._script_dir:
-            raise EngineError("the script folder's place on the engine's host is not known")
-        script = loaded_script(self._zap, SCRIPT_NAME)
-        if script is not None:
-            if in_error(script):
-                raise EngineError("the pace script failed in the engine")
-            return  # loaded by an earlier scan on this engine
-        types = {str(t.get("name")) for t in self._zap.script.list_types or () if isinstance(t, dict)}
-        if SCRIPT_TYPE not in types:
-            raise EngineError("the engine has no standalone scripts")
-        engine = pick_engine([str(e) for e in self._zap.script.list_engines or ()])
-        if engine is None:
-            raise EngineError("the engine has no JavaScript script engine")
-        path = str(PurePosixPath(self._script_dir) / SCRIPT_FILE)
-        self._zap.script.load(SCRIPT_NAME, SCRIPT_TYPE, engine, path)

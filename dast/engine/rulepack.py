@@ -18,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from dast.engine.interface import EngineCapabilities, ZapApi
+from dast.engine.loaded_scripts import pick_engine
 from dast.errors import EngineError
 from dast.models import RuleInfo
 from dast.resources import rulepack_dir
@@ -29,7 +30,6 @@ ACTIVE_SCRIPT_SCANNER = "50000"
 PASSIVE_SCRIPT_SCANNER = "50001"
 # Runners and bookkeeping scanners that hold no rule of their own (50003: passive stats).
 _NOT_RULES = {ACTIVE_SCRIPT_SCANNER, PASSIVE_SCRIPT_SCANNER, "50003"}
-_PREFERRED_ENGINES = ("nashorn", "graal.js", "ecmascript", "javascript")
 STRENGTHS = ("LOW", "MEDIUM", "HIGH", "INSANE")
 # Global script variables the active scripts read (lib/active.js): the pack's folder on the ZAP host
 # (scripts load the shared library from it), every rule's strength and threshold, the time unit of
@@ -245,10 +245,9 @@ def needs_pack(caps: EngineCapabilities, mode: str) -> bool:
 
 
 def script_engine(caps: EngineCapabilities) -> str:
-    for preferred in _PREFERRED_ENGINES:
-        for engine in caps.script_engines:
-            if preferred in engine.lower():
-                return engine
+    engine = pick_engine(list(caps.script_engines))
+    if engine is not None:
+        return engine
     offered = ", ".join(caps.script_engines) or "none"
     raise EngineError(f"the engine has no JavaScript script engine for the rule pack (it offers: {offered})")
 

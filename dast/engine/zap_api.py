@@ -29,7 +29,7 @@ from dast.engine.interface import (
     TrafficPolicy,
     ZapApi,
 )
-from dast.engine.loaded_scripts import in_error, loaded_script
+from dast.engine.loaded_scripts import engine_lock, in_error, loaded_script
 from dast.errors import EngineAuthError, EngineError, EngineStartTimeout
 from dast.polling import Deadline, SystemClock, poll_until
 from dast.redact import redact
@@ -277,7 +277,7 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
         return int(self._zap.pscan.records_to_scan)
 
     def pace_passive_scanner(self, script_dir: str) -> int | None:
-        with alert_export.engine_lock(f"{self._zap.engine_key}/passive-pace"):
+        with engine_lock(f"{self._zap.engine_key}/passive-pace"):
             if self._pacer is None:
                 self._pacer = passive_pace.PassivePacer(self._zap, script_dir)
             pace = self._pacer.read()
@@ -364,7 +364,7 @@ class ZaproxyApi(ZapAuthOps, ZapApi):
         del probe  # the export reads them again, in its own order
         # Without the export (no script dir on the engine's host, no standalone scripts or
         # JavaScript engine) the views are paged.
-        with alert_export.engine_lock(self._zap.engine_key):
+        with engine_lock(self._zap.engine_key):
             try:
                 yield from alert_export.AlertExporter(self._zap, script_dir).alerts(base_url)
                 return

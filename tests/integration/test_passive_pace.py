@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from engines import new_run_id, require_local_engine, serve_script, wait_for
 
-from dast.engine.alert_export import engine_lock
 from dast.engine.interface import EngineSession
+from dast.engine.loaded_scripts import engine_lock
 from dast.engine.local import ENGINE_HOME_PREFIX, LocalProvider
 from dast.engine.passive_pace import PassivePace, PassivePacer
 

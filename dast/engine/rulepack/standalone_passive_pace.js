@@ -25,12 +25,13 @@ var JavaThread = Java.type("java.lang.Thread");
 var SCRIPT = "dast-passive-pace"; // the name dast loads it under (passive_pace.SCRIPT_NAME)
 var IDLE_MS = 100;
 
-function idleField(thread) {
+// A private member of the thread's class or a superclass, made accessible (null: none there).
+function declared(thread, find) {
   for (var type = thread.getClass(); type != null; type = type.getSuperclass()) {
     try {
-      var field = type.getDeclaredField("mainSleep");
-      field.setAccessible(true);
-      return field;
+      var member = find(type);
+      member.setAccessible(true);
+      return member;
     } catch (e) {
       // not declared here: look in the superclass
     }
@@ -38,17 +39,17 @@ function idleField(thread) {
   return null;
 }
 
+function idleField(thread) {
+  return declared(thread, function (type) { return type.getDeclaredField("mainSleep"); });
+}
+
 function recordsToScan(thread) {
-  for (var type = thread.getClass(); type != null; type = type.getSuperclass()) {
-    try {
-      var method = type.getDeclaredMethod("getRecordsToScan");
-      method.setAccessible(true);
-      return Number(method.invoke(thread));
-    } catch (e) {
-      // not declared here: look in the superclass
-    }
+  var method = declared(thread, function (type) { return type.getDeclaredMethod("getRecordsToScan"); });
+  try {
+    return method == null ? -1 : Number(method.invoke(thread));
+  } catch (e) {
+    return -1; // not known: the thread is not taken for idle
   }
-  return -1;
 }
 
 // Asleep in its own run loop (not in a scan rule, not in the database), and nothing to scan.
